@@ -1,0 +1,373 @@
+/* swarm-agent-store.c — the agents a table shows, kept in place by id
+ *
+ * A GListModel over one SwarmAgent per agent for the agent's whole life.
+ * A refresh updates the objects in place (each notifies only what really
+ * changed), removes the agents gone from the list in one items-changed per
+ * contiguous run, and appends the new ones in one: a sort model above sees
+ * a handful of signals per refresh, never one per agent.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "swarm-agent-store"
+
+#include "config.h"
+
+#include "swarm-agent-store.h"
+
+struct _SwarmAgentStore
+{
+  GObject     parent_instance;
+
+  GPtrArray  *items;        /* (owned) (element-type SwarmAgent) */
+  GHashTable *by_id;        /* (owned): id → SwarmAgent, borrowed from items */
+  GHashTable *provisional;  /* (owned): id → insertion time (µs), for rows added
+                             * before the backend listed them */
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SwarmAgentStore, swarm_agent_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+static GType
+get_item_type (GListModel *model)
+{
+  return SWARM_TYPE_AGENT;
+}
+
+static guint
+get_n_items (GListModel *model)
+{
+  return SWARM_AGENT_STORE (model)->items->len;
+}
+
+static gpointer
+get_item (GListModel *model,
+          guint       position)
+{
+  SwarmAgentStore *self = SWARM_AGENT_STORE (model);
+
+  if (position >= self->items->len)
+    return NULL;
+
+  return g_object_ref (g_ptr_array_index (self->items, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = get_item_type;
+  iface->get_n_items = get_n_items;
+  iface->get_item = get_item;
+}
+
+static void
+swarm_agent_store_finalize (GObject *object)
+{
+  SwarmAgentStore *self = SWARM_AGENT_STORE (object);
+
+  g_clear_pointer (&self->by_id, g_hash_table_unref);
+  g_clear_pointer (&self->provisional, g_hash_table_unref);
+  g_clear_pointer (&self->items, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (swarm_agent_store_parent_class)->finalize (object);
+}
+
+static void
+swarm_agent_store_class_init (SwarmAgentStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = swarm_agent_store_finalize;
+}
+
+static void
+swarm_agent_store_init (SwarmAgentStore *self)
+{
+  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->provisional = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+SwarmAgentStore *
+swarm_agent_store_new (void)
+{
+  return g_object_new (SWARM_TYPE_AGENT_STORE, NULL);
+}
+
+/* Removes the items whose id is in @doomed, one signal per contiguous run. */
+static guint
+remove_marked (SwarmAgentStore *self,
+               GHashTable      *doomed)
+{
+  guint removed = 0;
+  guint i = self->items->len;
+
+  while (i > 0)
+    {
+      guint end = i;
+
+      while (i > 0 && g_hash_table_contains (doomed, g_ptr_array_index (self->items, i - 1)))
+        i--;
+
+      if (i < end)
+        {
+          for (guint j = i; j < end; j++)
+            {
+              SwarmAgent *agent = g_ptr_array_index (self->items, j);
+
+              g_hash_table_remove (self->provisional, swarm_agent_get_id (agent));
+              g_hash_table_remove (self->by_id, swarm_agent_get_id (agent));
+            }
+          g_ptr_array_remove_range (self->items, i, end - i);
+          g_list_model_items_changed (G_LIST_MODEL (self), i, end - i, 0);
+          removed += end - i;
+        }
+      else
+        {
+          i--;
+        }
+    }
+
+  return removed;
+}
+
+/**
+ * swarm_agent_store_apply:
+ * @agents: (element-type SwarmAgent): a complete list from the backend
+ * @request_started_us: when the request for @agents was sent (monotonic
+ *   time); rows added locally after that are kept even if not listed
+ * @now_unix_us: the wall-clock time used for the elapsed time of running
+ *   agents, which the Time column sorts by
+ * @diff: (out) (optional): what changed
+ *
+ * Makes the store show @agents: existing objects are updated in place,
+ * missing ones removed, new ones appended.
+ */
+void
+swarm_agent_store_apply (SwarmAgentStore *self,
+                         GPtrArray       *agents,
+                         gint64           request_started_us,
+                         gint64           now_unix_us,
+                         SwarmStoreDiff  *diff)
+{
+  g_autoptr(GHashTable) listed = NULL;
+  g_autoptr(GHashTable) doomed = NULL;
+  g_autoptr(GPtrArray) fresh = NULL;
+  SwarmStoreDiff result = { 0, };
+
+  g_return_if_fail (SWARM_IS_AGENT_STORE (self));
+  g_return_if_fail (agents != NULL);
+
+  listed = g_hash_table_new (g_str_hash, g_str_equal);
+  fresh = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < agents->len; i++)
+    {
+      SwarmAgent *incoming = g_ptr_array_index (agents, i);
+      const char *id = swarm_agent_get_id (incoming);
+      SwarmAgent *existing = g_hash_table_lookup (self->by_id, id);
+      gint64 elapsed = swarm_agent_compute_elapsed_ms (incoming, now_unix_us);
+
+      g_hash_table_add (listed, (gpointer) id);
+
+      if (existing != NULL)
+        {
+          SwarmAgentChange changes = swarm_agent_update_from (existing, incoming);
+
+          if (elapsed != swarm_agent_get_elapsed_ms (existing))
+            {
+              swarm_agent_set_elapsed_ms (existing, elapsed);
+              changes |= SWARM_AGENT_CHANGE_TIME;
+            }
+
+          if (changes != SWARM_AGENT_CHANGE_NONE)
+            {
+              result.changes |= changes;
+              result.updated++;
+            }
+
+          g_hash_table_remove (self->provisional, id);
+        }
+      else
+        {
+          swarm_agent_set_elapsed_ms (incoming, elapsed);
+          g_ptr_array_add (fresh, g_object_ref (incoming));
+        }
+    }
+
+  doomed = g_hash_table_new (NULL, NULL);
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      SwarmAgent *agent = g_ptr_array_index (self->items, i);
+      const char *id = swarm_agent_get_id (agent);
+      gint64 *added_at;
+
+      if (g_hash_table_contains (listed, id))
+        continue;
+
+      added_at = g_hash_table_lookup (self->provisional, id);
+      if (added_at != NULL && *added_at >= request_started_us)
+        continue;   /* added after the request left: the list cannot know it */
+
+      g_hash_table_add (doomed, agent);
+    }
+
+  if (g_hash_table_size (doomed) > 0)
+    result.removed = remove_marked (self, doomed);
+
+  if (fresh->len > 0)
+    {
+      guint position = self->items->len;
+
+      for (guint i = 0; i < fresh->len; i++)
+        {
+          SwarmAgent *agent = g_ptr_array_index (fresh, i);
+
+          g_ptr_array_add (self->items, g_object_ref (agent));
+          g_hash_table_insert (self->by_id, (gpointer) swarm_agent_get_id (agent), agent);
+        }
+
+      result.added = fresh->len;
+      g_list_model_items_changed (G_LIST_MODEL (self), position, 0, fresh->len);
+    }
+
+  if (diff != NULL)
+    *diff = result;
+}
+
+/**
+ * swarm_agent_store_lookup:
+ *
+ * Returns: (transfer none) (nullable): the agent with @agent_id
+ */
+SwarmAgent *
+swarm_agent_store_lookup (SwarmAgentStore *self,
+                          const char      *agent_id)
+{
+  g_return_val_if_fail (SWARM_IS_AGENT_STORE (self), NULL);
+  g_return_val_if_fail (agent_id != NULL, NULL);
+
+  return g_hash_table_lookup (self->by_id, agent_id);
+}
+
+/**
+ * swarm_agent_store_add:
+ *
+ * Adds an agent the backend has not listed yet (one just deployed), or
+ * updates it in place if it is already there.  A later list that was
+ * requested before the call does not remove it.
+ */
+void
+swarm_agent_store_add (SwarmAgentStore *self,
+                       SwarmAgent      *agent)
+{
+  SwarmAgent *existing;
+
+  g_return_if_fail (SWARM_IS_AGENT_STORE (self));
+  g_return_if_fail (SWARM_IS_AGENT (agent));
+
+  existing = g_hash_table_lookup (self->by_id, swarm_agent_get_id (agent));
+  if (existing != NULL)
+    {
+      swarm_agent_update_from (existing, agent);
+      return;
+    }
+
+  g_hash_table_insert (self->provisional, g_strdup (swarm_agent_get_id (agent)),
+                       g_memdup2 (&(gint64) { g_get_monotonic_time () }, sizeof (gint64)));
+  g_ptr_array_add (self->items, g_object_ref (agent));
+  g_hash_table_insert (self->by_id, (gpointer) swarm_agent_get_id (agent), agent);
+  g_list_model_items_changed (G_LIST_MODEL (self), self->items->len - 1, 0, 1);
+}
+
+/**
+ * swarm_agent_store_update:
+ *
+ * Updates the stored agent with the same id in place (after terminate,
+ * say); does nothing if there is none.
+ */
+void
+swarm_agent_store_update (SwarmAgentStore *self,
+                          SwarmAgent      *agent)
+{
+  SwarmAgent *existing;
+
+  g_return_if_fail (SWARM_IS_AGENT_STORE (self));
+  g_return_if_fail (SWARM_IS_AGENT (agent));
+
+  existing = g_hash_table_lookup (self->by_id, swarm_agent_get_id (agent));
+  if (existing != NULL)
+    swarm_agent_update_from (existing, agent);
+}
+
+/**
+ * swarm_agent_store_remove:
+ *
+ * Returns: %TRUE if an agent with @agent_id was there
+ */
+gboolean
+swarm_agent_store_remove (SwarmAgentStore *self,
+                          const char      *agent_id)
+{
+  g_autoptr(GHashTable) doomed = NULL;
+  SwarmAgent *agent;
+
+  g_return_val_if_fail (SWARM_IS_AGENT_STORE (self), FALSE);
+  g_return_val_if_fail (agent_id != NULL, FALSE);
+
+  agent = g_hash_table_lookup (self->by_id, agent_id);
+  if (agent == NULL)
+    return FALSE;
+
+  doomed = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (doomed, agent);
+  remove_marked (self, doomed);
+
+  return TRUE;
+}
+
+void
+swarm_agent_store_clear (SwarmAgentStore *self)
+{
+  guint n;
+
+  g_return_if_fail (SWARM_IS_AGENT_STORE (self));
+
+  n = self->items->len;
+  if (n == 0)
+    return;
+
+  g_hash_table_remove_all (self->by_id);
+  g_hash_table_remove_all (self->provisional);
+  g_ptr_array_set_size (self->items, 0);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
+}
+
+/**
+ * swarm_agent_store_get_totals:
+ *
+ * Sums what the metric cards show.
+ */
+void
+swarm_agent_store_get_totals (SwarmAgentStore *self,
+                              SwarmTotals     *totals)
+{
+  g_return_if_fail (SWARM_IS_AGENT_STORE (self));
+  g_return_if_fail (totals != NULL);
+
+  *totals = (SwarmTotals) { 0, };
+
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      SwarmAgent *agent = g_ptr_array_index (self->items, i);
+      const char *sandbox = swarm_agent_get_sandbox_id (agent);
+
+      if (sandbox != NULL && *sandbox != '\0')
+        totals->sandboxes++;
+      if (swarm_agent_get_status (agent) == SWARM_AGENT_STATUS_RUNNING)
+        totals->active++;
+      totals->tokens += swarm_agent_get_tokens_used (agent);
+      totals->cost_usd += swarm_agent_get_cost_usd (agent);
+    }
+}

@@ -1,0 +1,247 @@
+/* swarm-utils.c — small helpers shared by every part of Swarmyard
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "swarm-utils"
+
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+
+#include "swarm-utils.h"
+
+/**
+ * swarm_set_str:
+ * @dest: (inout): a string owned by the caller
+ * @src: (nullable): the new value
+ *
+ * Replaces *@dest with a copy of @src unless they are equal.
+ *
+ * Returns: %TRUE if *@dest changed
+ */
+gboolean
+swarm_set_str (char       **dest,
+               const char  *src)
+{
+  g_return_val_if_fail (dest != NULL, FALSE);
+
+  if (g_strcmp0 (*dest, src) == 0)
+    return FALSE;
+
+  g_free (*dest);
+  *dest = g_strdup (src);
+  return TRUE;
+}
+
+/**
+ * swarm_str_wipe:
+ *
+ * Overwrites a secret with zeros, in a way the compiler keeps.
+ */
+void
+swarm_str_wipe (char *str)
+{
+  if (str != NULL)
+    explicit_bzero (str, strlen (str));
+}
+
+/**
+ * swarm_secret_free:
+ *
+ * A #GDestroyNotify for secret strings: wipes, then frees.
+ */
+void
+swarm_secret_free (gpointer str)
+{
+  swarm_str_wipe (str);
+  g_free (str);
+}
+
+/**
+ * swarm_format_duration:
+ * @ms: a duration in milliseconds
+ *
+ * Returns: a short duration such as “45 s”, “3 min 12 s” or “2 h 5 min”
+ */
+char *
+swarm_format_duration (gint64 ms)
+{
+  gint64 s = MAX (ms, 0) / 1000;
+
+  if (s < 60)
+    /* Translators: a duration in seconds, as in “45 s” */
+    return g_strdup_printf (_("%d s"), (int) s);
+
+  if (s < 3600)
+    /* Translators: a duration, as in “3 min 12 s” */
+    return g_strdup_printf (_("%d min %d s"), (int) (s / 60), (int) (s % 60));
+
+  if (s < 86400)
+    /* Translators: a duration, as in “2 h 5 min” */
+    return g_strdup_printf (_("%d h %d min"), (int) (s / 3600), (int) ((s % 3600) / 60));
+
+  /* Translators: a duration, as in “3 d 4 h” */
+  return g_strdup_printf (_("%d d %d h"), (int) MIN (s / 86400, G_MAXINT), (int) ((s % 86400) / 3600));
+}
+
+/**
+ * swarm_format_count:
+ *
+ * Returns: @value with its digits grouped by the locale's separator
+ *   (a comma when the locale has none), as in “1,234,567”
+ */
+char *
+swarm_format_count (gint64 value)
+{
+  const struct lconv *lc = localeconv ();
+  const char *sep = (lc->thousands_sep != NULL && *lc->thousands_sep != '\0') ? lc->thousands_sep : ",";
+  char digits[32];
+  GString *out = g_string_new (NULL);
+  gsize len;
+
+  g_snprintf (digits, sizeof digits, "%" G_GUINT64_FORMAT,
+              value < 0 ? (guint64) 0 - (guint64) value : (guint64) value);
+  len = strlen (digits);
+
+  if (value < 0)
+    g_string_append_c (out, '-');
+
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append (out, sep);
+      g_string_append_c (out, digits[i]);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * swarm_format_cost:
+ *
+ * Returns: a US-dollar amount with two decimals, or four below one cent
+ *   (agents often cost fractions of a cent), as in “$0.15” or “$0.0042”
+ */
+char *
+swarm_format_cost (double usd)
+{
+  if (usd <= 0.0)
+    return g_strdup ("$0.00");
+
+  if (usd < 0.00005)
+    return g_strdup ("<$0.0001");
+
+  if (usd < 0.01)
+    return g_strdup_printf ("$%.4f", usd);
+
+  return g_strdup_printf ("$%.2f", usd);
+}
+
+/**
+ * swarm_normalize_url:
+ * @url: a backend URL typed by a person or stored in settings
+ *
+ * Normalises an http(s) URL the way the history cache keys backends: a
+ * lower-case scheme and host, an explicit port, no trailing slash, no
+ * query, fragment or user info.
+ *
+ * Returns: (transfer full): the normalised URL, or %NULL with @error set
+ */
+char *
+swarm_normalize_url (const char  *url,
+                     GError     **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autofree char *scheme = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *path = NULL;
+  int port;
+
+  g_return_val_if_fail (url != NULL, NULL);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a web address such as http://127.0.0.1:8001."), url);
+      return NULL;
+    }
+
+  scheme = g_ascii_strdown (g_uri_get_scheme (uri), -1);
+  if (strcmp (scheme, "http") != 0 && strcmp (scheme, "https") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” must start with http:// or https://."), url);
+      return NULL;
+    }
+
+  if (g_uri_get_userinfo (uri) != NULL || g_uri_get_query (uri) != NULL ||
+      g_uri_get_fragment (uri) != NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” must not contain a user name, a query or a fragment."), url);
+      return NULL;
+    }
+
+  host = g_ascii_strdown (g_uri_get_host (uri), -1);
+  port = g_uri_get_port (uri);
+  if (port == -1)
+    port = strcmp (scheme, "https") == 0 ? 443 : 80;
+
+  path = g_strdup (g_uri_get_path (uri));
+  while (*path != '\0' && path[strlen (path) - 1] == '/')
+    path[strlen (path) - 1] = '\0';
+
+  if (strchr (host, ':') != NULL)
+    return g_strdup_printf ("%s://[%s]:%d%s", scheme, host, port, path);
+
+  return g_strdup_printf ("%s://%s:%d%s", scheme, host, port, path);
+}
+
+/**
+ * swarm_sanitize_message:
+ * @text: a message from a server, possibly hostile
+ * @max_chars: the most characters to keep
+ *
+ * Makes a server's message safe to show: valid UTF-8, control characters
+ * replaced by spaces, whitespace trimmed, at most @max_chars characters
+ * (an ellipsis marks a cut).
+ *
+ * Returns: (transfer full): the sanitised text
+ */
+char *
+swarm_sanitize_message (const char *text,
+                        gsize       max_chars)
+{
+  g_autofree char *valid = NULL;
+  GString *out;
+  gsize count = 0;
+
+  if (text == NULL)
+    return g_strdup ("");
+
+  valid = g_utf8_make_valid (text, -1);
+  out = g_string_new (NULL);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (count == max_chars)
+        {
+          g_string_append (out, "…");
+          break;
+        }
+
+      if (g_unichar_iscntrl (c))
+        c = ' ';
+
+      g_string_append_unichar (out, c);
+      count++;
+    }
+
+  return g_strstrip (g_string_free (out, FALSE));
+}

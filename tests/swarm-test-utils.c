@@ -1,0 +1,81 @@
+/* swarm-test-utils.c — helpers shared by the test suites
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "swarm-test-utils.h"
+
+/* A GAsyncReadyCallback that keeps the result in *(GAsyncResult **) user_data. */
+void
+swarm_test_store_result_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  g_assert_null (*slot);
+  *slot = g_object_ref (result);
+}
+
+/* Spins the default main context until *slot is set; returns it (owned). */
+GAsyncResult *
+swarm_test_wait_result (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return g_steal_pointer (slot);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Spins the main context until check() is true or timeout_ms passes. */
+gboolean
+swarm_test_wait_until (gboolean (*check) (gpointer data),
+                       gpointer   data,
+                       guint      timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &expired);
+
+  while (!check (data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!expired)
+    g_source_remove (id);
+
+  return check (data);
+}
+
+void
+swarm_test_spin_ms (guint ms)
+{
+  gboolean expired = FALSE;
+
+  g_timeout_add (ms, timeout_cb, &expired);
+  while (!expired)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* The bytes of tests/data/<name>. */
+GBytes *
+swarm_test_load_data (const char *name)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", name, NULL);
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, &error))
+    g_error ("Cannot read %s: %s", path, error->message);
+
+  return g_bytes_new_take (contents, length);
+}

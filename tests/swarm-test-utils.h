@@ -1,0 +1,21 @@
+/* swarm-test-utils.h — helpers shared by the test suites
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+void          swarm_test_store_result_cb (GObject       *object,
+                                          GAsyncResult  *result,
+                                          gpointer       user_data);
+GAsyncResult *swarm_test_wait_result     (GAsyncResult **slot);
+gboolean      swarm_test_wait_until      (gboolean     (*check) (gpointer data),
+                                          gpointer       data,
+                                          guint          timeout_ms);
+GBytes       *swarm_test_load_data       (const char    *name);
+void          swarm_test_spin_ms         (guint          ms);
+
+G_END_DECLS

@@ -1,0 +1,357 @@
+/* test-json.c — the JSON reader against a corpus of good and bad bodies
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "swarm-agent-private.h"
+#include "swarm-core.h"
+#include "swarm-test-utils.h"
+
+static void
+test_seed_list (void)
+{
+  g_autoptr(GBytes) bytes = swarm_test_load_data ("good-seed-list.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) agents = swarm_json_parse_agent_list (bytes, &error);
+  SwarmAgent *agent;
+  g_autofree char *created = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (agents->len, ==, 1);
+
+  agent = g_ptr_array_index (agents, 0);
+  g_assert_cmpstr (swarm_agent_get_id (agent), ==, "uuid");
+  g_assert_cmpstr (swarm_agent_get_name (agent), ==, "agent-name");
+  g_assert_cmpstr (swarm_agent_get_agent_type (agent), ==, "researcher");
+  g_assert_cmpint (swarm_agent_get_status (agent), ==, SWARM_AGENT_STATUS_RUNNING);
+  g_assert_cmpstr (swarm_agent_get_sandbox_id (agent), ==, "sandbox-id");
+  g_assert_cmpstr (swarm_agent_get_task_description (agent), ==, "Task details");
+  g_assert_cmpint (swarm_agent_get_tokens_used (agent), ==, 1500);
+  g_assert_cmpfloat_with_epsilon (swarm_agent_get_cost_usd (agent), 0.15, 1e-12);
+  g_assert_cmpint (swarm_agent_get_execution_time_ms (agent), ==, 45000);
+  created = swarm_json_format_time (swarm_agent_get_created_at (agent));
+  g_assert_cmpstr (created, ==, "2025-11-14T10:00:00Z");
+  g_assert_null (swarm_agent_get_completed_at (agent));
+  g_assert_null (swarm_agent_get_error_message (agent));
+  /* Extensions are optional. */
+  g_assert_null (swarm_agent_get_template (agent));
+  g_assert_null (swarm_agent_get_capabilities (agent));
+  g_assert_null (swarm_agent_get_started_at (agent));
+}
+
+static void
+test_full_agent (void)
+{
+  g_autoptr(GBytes) bytes = swarm_test_load_data ("good-full-agent.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwarmAgent) agent = swarm_json_parse_agent (bytes, &error);
+  const char * const *caps;
+  g_autofree char *completed = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (swarm_agent_get_template (agent), ==, "python");
+  caps = swarm_agent_get_capabilities (agent);
+  g_assert_cmpuint (g_strv_length ((char **) caps), ==, 2);
+  g_assert_cmpstr (caps[1], ==, "testing");
+  g_assert_cmpint (swarm_agent_get_config_timeout (agent), ==, 3600);
+  g_assert_cmpstr (swarm_agent_get_config_model (agent), ==, "openai/gpt-4o-mini");
+  g_assert_cmpint (swarm_agent_get_config_max_steps (agent), ==, 30);
+  g_assert_cmpfloat_with_epsilon (swarm_agent_get_config_max_cost_usd (agent), 0.5, 1e-12);
+  g_assert_cmpint (swarm_agent_get_steps (agent), ==, 7);
+  g_assert_cmpstr (swarm_agent_get_result (agent), ==, "Printed 100 lines; all correct. Ünïcödé ✓");
+  g_assert_false (swarm_agent_get_result_truncated (agent));
+  g_assert_cmpstr (swarm_agent_get_sandbox_driver (agent), ==, "local");
+  g_assert_cmpstr (swarm_agent_get_environment_keys (agent)[0], ==, "API_URL");
+  g_assert_null (swarm_agent_get_environment (agent));
+  completed = swarm_json_format_time (swarm_agent_get_completed_at (agent));
+  g_assert_cmpstr (completed, ==, "2025-11-14T10:03:14.250000Z");
+  g_assert_cmpint (swarm_agent_get_elapsed_ms (agent), ==, 192000);
+}
+
+static void
+test_null_sandbox_and_offset (void)
+{
+  g_autoptr(GBytes) bytes = swarm_test_load_data ("good-pending-null-sandbox.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) agents = swarm_json_parse_agent_list (bytes, &error);
+  SwarmAgent *agent;
+  g_autofree char *created = NULL;
+
+  g_assert_no_error (error);
+  agent = g_ptr_array_index (agents, 0);
+  g_assert_null (swarm_agent_get_sandbox_id (agent));
+  g_assert_cmpstr (swarm_agent_get_agent_type (agent), ==, "my_custom-type");
+  g_assert_cmpint (swarm_agent_get_config_max_steps (agent), ==, 0);
+  /* +02:00 is normalised to UTC. */
+  created = swarm_json_format_time (swarm_agent_get_created_at (agent));
+  g_assert_cmpstr (created, ==, "2025-11-14T08:00:00Z");
+}
+
+static void
+test_seed_environment (void)
+{
+  g_autoptr(GBytes) bytes = swarm_test_load_data ("good-seed-environment.json");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwarmAgent) agent = swarm_json_parse_agent (bytes, &error);
+  GHashTable *env;
+
+  g_assert_no_error (error);
+  env = swarm_agent_get_environment (agent);
+  g_assert_nonnull (env);
+  g_assert_cmpstr (g_hash_table_lookup (env, "AUTH_TOKEN"), ==, "s3cret-value");
+  /* Keys are derived, sorted, from a backend that sends only values. */
+  g_assert_cmpstr (swarm_agent_get_environment_keys (agent)[0], ==, "API_URL");
+  g_assert_cmpstr (swarm_agent_get_environment_keys (agent)[1], ==, "AUTH_TOKEN");
+}
+
+static void
+test_records (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) deploy_bytes = swarm_test_load_data ("good-deploy-response.json");
+  g_autoptr(GBytes) logs_bytes = swarm_test_load_data ("good-logs.json");
+  g_autoptr(GBytes) health_bytes = swarm_test_load_data ("good-health.json");
+  g_autoptr(GBytes) public_bytes = swarm_test_load_data ("good-health-public.json");
+  g_autoptr(GBytes) empty_bytes = swarm_test_load_data ("good-empty-list.json");
+  g_autoptr(SwarmDeployResult) deploy = NULL;
+  g_autoptr(SwarmLogPage) logs = NULL;
+  g_autoptr(SwarmHealth) health = NULL;
+  g_autoptr(SwarmHealth) public_health = NULL;
+  g_autoptr(GPtrArray) empty = NULL;
+  SwarmLogEntry *last;
+
+  deploy = swarm_json_parse_deploy_result (deploy_bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (deploy->agent_id, ==, "550e8400-e29b-41d4-a716-446655440000");
+  g_assert_cmpstr (deploy->sandbox_id, ==, "i9xlhu4d0e8zp6dm64vqd");
+  g_assert_cmpstr (deploy->status, ==, "pending");
+
+  logs = swarm_json_parse_log_page (logs_bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (logs->entries->len, ==, 4);
+  g_assert_cmpint (logs->next, ==, 4);
+  last = g_ptr_array_index (logs->entries, 3);
+  g_assert_cmpint (last->kind, ==, SWARM_LOG_KIND_OUTPUT);
+  g_assert_cmpstr (last->text, ==, "exit 0\n1\n2\nFizz");
+
+  health = swarm_json_parse_health (health_bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (health->name, ==, "swarmyardd");
+  g_assert_true (health->has_details);
+  g_assert_true (health->llm_configured);
+  g_assert_cmpstr (health->llm_model, ==, "openai/gpt-4o-mini");
+  g_assert_cmpstr (health->drivers[0], ==, "local");
+
+  public_health = swarm_json_parse_health (public_bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (public_health->api_version, ==, 1);
+  g_assert_false (public_health->has_details);
+
+  empty = swarm_json_parse_agent_list (empty_bytes, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (empty->len, ==, 0);
+}
+
+typedef struct
+{
+  const char *file;
+  int         code;
+  const char *needle;   /* part of the message that names the problem */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+  { "bad-truncated.json", SWARM_JSON_ERROR_SYNTAX, "not valid JSON" },
+  { "bad-trailing-comma.json", SWARM_JSON_ERROR_SYNTAX, "not valid JSON" },
+  { "bad-not-utf8.json", SWARM_JSON_ERROR_NOT_UTF8, "UTF-8" },
+  { "bad-deep-100000.json", SWARM_JSON_ERROR_TOO_DEEP, "64 levels" },
+  { "bad-deep-65.json", SWARM_JSON_ERROR_TOO_DEEP, "64 levels" },
+  { "bad-root-array.json", SWARM_JSON_ERROR_WRONG_TYPE, "JSON object" },
+  { "bad-agents-not-list.json", SWARM_JSON_ERROR_WRONG_TYPE, "“agents”" },
+  { "bad-no-agents-member.json", SWARM_JSON_ERROR_MISSING_MEMBER, "“agents”" },
+  { "bad-missing-id.json", SWARM_JSON_ERROR_MISSING_MEMBER, "“id”" },
+  { "bad-empty-id.json", SWARM_JSON_ERROR_INVALID_VALUE, "“id”" },
+  { "bad-tokens-string.json", SWARM_JSON_ERROR_WRONG_TYPE, "“tokens_used”" },
+  { "bad-tokens-negative.json", SWARM_JSON_ERROR_OUT_OF_RANGE, "“tokens_used”" },
+  { "bad-tokens-fraction.json", SWARM_JSON_ERROR_WRONG_TYPE, "“tokens_used”" },
+  { "bad-tokens-huge.json", SWARM_JSON_ERROR_OUT_OF_RANGE, "“tokens_used”" },
+  { "bad-cost-infinite.json", SWARM_JSON_ERROR_OUT_OF_RANGE, "“cost_usd”" },
+  { "bad-cost-negative.json", SWARM_JSON_ERROR_OUT_OF_RANGE, "“cost_usd”" },
+  { "bad-cost-string.json", SWARM_JSON_ERROR_WRONG_TYPE, "“cost_usd”" },
+  { "bad-status-unknown.json", SWARM_JSON_ERROR_INVALID_VALUE, "paused" },
+  { "bad-status-number.json", SWARM_JSON_ERROR_WRONG_TYPE, "“status”" },
+  { "bad-created-at.json", SWARM_JSON_ERROR_INVALID_VALUE, "yesterday" },
+  { "bad-missing-created-at.json", SWARM_JSON_ERROR_MISSING_MEMBER, "“created_at”" },
+  { "bad-name-number.json", SWARM_JSON_ERROR_WRONG_TYPE, "“name”" },
+  { "bad-capabilities-mixed.json", SWARM_JSON_ERROR_WRONG_TYPE, "“capabilities”" },
+  { "bad-environment-number.json", SWARM_JSON_ERROR_WRONG_TYPE, "“environment”" },
+  { "bad-config-list.json", SWARM_JSON_ERROR_WRONG_TYPE, "“config”" },
+  { "bad-truncated-flag.json", SWARM_JSON_ERROR_WRONG_TYPE, "“result_truncated”" },
+  { "bad-duplicate-id.json", SWARM_JSON_ERROR_INVALID_VALUE, "twice" },
+  { "bad-agent-string.json", SWARM_JSON_ERROR_WRONG_TYPE, "JSON object" },
+  { "bad-empty.json", SWARM_JSON_ERROR_SYNTAX, "empty" },
+  { "bad-null.json", SWARM_JSON_ERROR_WRONG_TYPE, "JSON object" },
+};
+
+static void
+test_bad_case (gconstpointer data)
+{
+  const BadCase *bad = data;
+  g_autoptr(GBytes) bytes = swarm_test_load_data (bad->file);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) agents = swarm_json_parse_agent_list (bytes, &error);
+
+  g_assert_null (agents);
+  g_assert_error (error, SWARM_JSON_ERROR, bad->code);
+  g_test_message ("%s: %s", bad->file, error->message);
+  if (strstr (error->message, bad->needle) == NULL)
+    g_error ("“%s” does not mention “%s”", error->message, bad->needle);
+}
+
+/* Every bad-*.json in the corpus must be in the table above. */
+static void
+test_corpus_complete (void)
+{
+  g_autofree char *dir_path = g_test_build_filename (G_TEST_DIST, "data", NULL);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *name;
+  guint n_bad = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      gboolean listed = FALSE;
+
+      if (!g_str_has_prefix (name, "bad-"))
+        continue;
+
+      n_bad++;
+      for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+        listed |= strcmp (bad_cases[i].file, name) == 0;
+
+      if (!listed)
+        g_error ("%s is not checked by test-json", name);
+    }
+
+  g_assert_cmpuint (n_bad, ==, G_N_ELEMENTS (bad_cases));
+}
+
+static void
+test_depth_limit_exact (void)
+{
+  g_autoptr(GString) ok = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < 64; i++)
+    g_string_append_c (ok, '[');
+  for (guint i = 0; i < 64; i++)
+    g_string_append_c (ok, ']');
+
+  bytes = g_bytes_new (ok->str, ok->len);
+  node = swarm_json_parse_bytes (bytes, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+
+  /* Brackets inside strings do not count. */
+  g_assert_true (swarm_json_check_depth ("{\"a\":\"[[[[[[[[\\\"[[[[\"}", 22, 2, NULL));
+  g_assert_false (swarm_json_check_depth ("[[[", 3, 2, NULL));
+}
+
+static void
+test_round_trip (void)
+{
+  g_autoptr(GBytes) bytes = swarm_test_load_data ("good-full-agent.json");
+  g_autoptr(SwarmAgent) agent = swarm_json_parse_agent (bytes, NULL);
+  g_autoptr(JsonNode) node = swarm_json_agent_to_node (agent, FALSE);
+  g_autoptr(SwarmAgent) again = swarm_json_agent_from_node (node, NULL);
+
+  g_assert_nonnull (again);
+  /* Reading back what was written changes nothing. */
+  g_assert_cmpint (swarm_agent_update_from (again, agent), ==, SWARM_AGENT_CHANGE_NONE);
+}
+
+static void
+test_list_form_truncates_result (void)
+{
+  g_autoptr(SwarmAgent) agent = swarm_agent_new ("long");
+  g_autoptr(GPtrArray) agents = g_ptr_array_new ();
+  g_autoptr(GPtrArray) parsed = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  GString *result = g_string_new (NULL);
+  SwarmAgent *back;
+  gsize length = 0;
+  char *data;
+
+  /* 3-byte characters, so the cut falls inside one. */
+  while (result->len < 4000)
+    g_string_append (result, "✓");
+  agent->result = g_string_free (result, FALSE);
+  agent->created_at = g_date_time_new_now_utc ();
+
+  g_ptr_array_add (agents, agent);
+  data = swarm_json_agent_list_to_data (agents, &length);
+  bytes = g_bytes_new_take (data, length);
+  parsed = swarm_json_parse_agent_list (bytes, &error);
+  g_assert_no_error (error);
+
+  back = g_ptr_array_index (parsed, 0);
+  g_assert_true (swarm_agent_get_result_truncated (back));
+  g_assert_cmpuint (strlen (swarm_agent_get_result (back)), <=, SWARM_LIST_RESULT_MAX);
+  g_assert_cmpuint (strlen (swarm_agent_get_result (back)), >, SWARM_LIST_RESULT_MAX - 4);
+  g_assert_true (g_utf8_validate (swarm_agent_get_result (back), -1, NULL));
+}
+
+static void
+test_error_body (void)
+{
+  static const char body[] =
+    "{\"error\":{\"code\":\"invalid_field\",\"message\":\"The name is taken.\",\"field\":\"agent_name\"}}";
+  g_autoptr(GBytes) bytes = g_bytes_new_static (body, strlen (body));
+  g_autoptr(GBytes) garbage = g_bytes_new_static ("<html>", 6);
+  g_autofree char *code = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *field = NULL;
+  char *c, *m, *f;
+
+  g_assert_true (swarm_json_parse_error_body (bytes, &code, &message, &field));
+  g_assert_cmpstr (code, ==, "invalid_field");
+  g_assert_cmpstr (message, ==, "The name is taken.");
+  g_assert_cmpstr (field, ==, "agent_name");
+
+  g_assert_false (swarm_json_parse_error_body (garbage, &c, &m, &f));
+  g_assert_null (c);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/swarm/json/seed-list", test_seed_list);
+  g_test_add_func ("/swarm/json/full-agent", test_full_agent);
+  g_test_add_func ("/swarm/json/null-sandbox-and-offset", test_null_sandbox_and_offset);
+  g_test_add_func ("/swarm/json/seed-environment", test_seed_environment);
+  g_test_add_func ("/swarm/json/records", test_records);
+  g_test_add_func ("/swarm/json/depth-limit", test_depth_limit_exact);
+  g_test_add_func ("/swarm/json/round-trip", test_round_trip);
+  g_test_add_func ("/swarm/json/list-form-truncates", test_list_form_truncates_result);
+  g_test_add_func ("/swarm/json/error-body", test_error_body);
+  g_test_add_func ("/swarm/json/corpus-complete", test_corpus_complete);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/swarm/json/bad/%s", bad_cases[i].file);
+
+      g_test_add_data_func (path, &bad_cases[i], test_bad_case);
+    }
+
+  return g_test_run ();
+}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "swarm-agent-private.h"
 #include "swarm-deploy-request.h"
 #include "swarm-json.h"
 #include "swarm-utils.h"
@@ -777,4 +778,46 @@ swarm_deploy_request_from_node (JsonNode  *node,
     return NULL;
 
   return g_steal_pointer (&self);
+}
+
+/**
+ * swarm_deploy_request_make_agent:
+ * @result: what the backend answered to the deploy
+ *
+ * Builds the agent a table shows right after a deploy, before the backend
+ * lists it: pending, created now, with the request's fields and the keys
+ * (never the values) of its environment.
+ *
+ * Returns: (transfer full): the new agent
+ */
+SwarmAgent *
+swarm_deploy_request_make_agent (SwarmDeployRequest *self,
+                                 SwarmDeployResult  *result)
+{
+  SwarmAgent *agent;
+  g_autoptr(GStrvBuilder) keys = g_strv_builder_new ();
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (result != NULL, NULL);
+
+  agent = swarm_agent_new (result->agent_id);
+  swarm_set_str (&agent->name, self->name);
+  swarm_set_str (&agent->agent_type, self->agent_type);
+  swarm_set_str (&agent->task_description, self->task_description);
+  agent->template_id = g_strdup (self->template_id);
+  agent->sandbox_id = g_strdup (result->sandbox_id);
+  agent->status = SWARM_AGENT_STATUS_PENDING;
+  agent->created_at = g_date_time_new_now_utc ();
+  agent->capabilities = g_strdupv (self->capabilities);
+  agent->config_timeout = self->timeout;
+  agent->config_model = g_strdup (self->model);
+  agent->config_max_steps = self->max_steps;
+  agent->config_max_cost_usd = self->max_cost_usd;
+  agent->sandbox_driver = g_strdup (self->sandbox_driver);
+
+  for (guint i = 0; i < self->env_keys->len; i++)
+    g_strv_builder_add (keys, g_ptr_array_index (self->env_keys, i));
+  agent->environment_keys = g_strv_builder_end (keys);
+
+  return agent;
 }

@@ -8,6 +8,9 @@
 
 #include <json-glib/json-glib.h>
 
+#include "swarm-agent.h"
+#include "swarm-records.h"
+
 G_BEGIN_DECLS
 
 #define SWARM_DEPLOY_ERROR (swarm_deploy_error_quark ())
@@ -74,6 +77,8 @@ char               *swarm_deploy_request_to_data      (SwarmDeployRequest *self,
                                                        gsize              *length);
 SwarmDeployRequest *swarm_deploy_request_from_node    (JsonNode           *node,
                                                        GError            **error);
+SwarmAgent         *swarm_deploy_request_make_agent   (SwarmDeployRequest *self,
+                                                       SwarmDeployResult  *result);
 
 gboolean  swarm_deploy_validate_name         (const char  *name,
                                               GError     **error);

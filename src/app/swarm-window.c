@@ -87,9 +87,15 @@ update_cards (SwarmWindow *self)
 static void
 update_view (SwarmWindow *self)
 {
-  guint n_total = g_list_model_get_n_items (G_LIST_MODEL (self->store));
-  guint n_shown = g_list_model_get_n_items (swarm_agent_table_get_visible_model (self->agent_table));
+  guint n_total, n_shown;
   const char *page;
+
+  /* The template's widgets notify while the window is being built. */
+  if (self->store == NULL || self->settings == NULL)
+    return;
+
+  n_total = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  n_shown = g_list_model_get_n_items (swarm_agent_table_get_visible_model (self->agent_table));
 
   if (n_total > 0)
     page = "agents";
@@ -135,7 +141,12 @@ set_banner (SwarmWindow *self,
                                 swarm_client_get_base_url (self->client), message, interval);
 
       gtk_label_set_text (self->banner_label, text);
-      adw_status_page_set_description (self->unreachable_page, text);
+
+      /* AdwStatusPage takes markup; a server's message is plain text. */
+      {
+        g_autofree char *escaped = g_markup_escape_text (text, -1);
+        adw_status_page_set_description (self->unreachable_page, escaped);
+      }
     }
 
   gtk_revealer_set_reveal_child (self->banner_revealer, message != NULL);
@@ -563,6 +574,9 @@ static void
 on_status_selected_cb (SwarmWindow *self)
 {
   guint selected = gtk_drop_down_get_selected (self->status_dropdown);
+
+  if (self->settings == NULL)
+    return;
 
   if (selected >= G_N_ELEMENTS (status_filter_names))
     selected = 0;

@@ -1,0 +1,749 @@
+/* test-window.c — the dashboard against an in-process backend, under Xvfb
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "swarm-agent-details.h"
+#include "swarm-agent-private.h"
+#include "swarm-agent-table.h"
+#include "swarm-application.h"
+#include "swarm-deploy-dialog.h"
+#include "swarm-env-row.h"
+#include "swarm-fake-backend.h"
+#include "swarm-metric-card.h"
+#include "swarm-test-utils.h"
+#include "swarm-window.h"
+
+typedef struct
+{
+  SwarmApplication *app;
+  SwarmFakeBackend *backend;
+  SwarmWindow      *window;
+} Fixture;
+
+static SwarmApplication *the_app;
+
+static gpointer
+child (gpointer    widget,
+       GType       type,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+#define WINDOW_CHILD(f, name) child ((f)->window, SWARM_TYPE_WINDOW, name)
+
+static gpointer
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gboolean
+store_has_n (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))) ==
+         swarm_fake_backend_get_n_agents (f->backend);
+}
+
+static SwarmAgent *
+add_agent (Fixture          *f,
+           const char       *id,
+           const char       *name,
+           SwarmAgentStatus  status,
+           gint64            tokens,
+           double            cost,
+           int               age_s)
+{
+  SwarmAgent *agent = swarm_fake_backend_add_agent (f->backend, id, name, status);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  agent->tokens_used = tokens;
+  agent->cost_usd = cost;
+  g_clear_pointer (&agent->created_at, g_date_time_unref);
+  agent->created_at = g_date_time_add_seconds (now, -age_s);
+  if (status != SWARM_AGENT_STATUS_PENDING)
+    {
+      g_autofree char *sandbox = g_strdup_printf ("sbx-%s", id);
+      swarm_set_str (&agent->sandbox_id, sandbox);
+    }
+  return agent;
+}
+
+static void
+open_window (Fixture *f)
+{
+  f->window = swarm_window_new (GTK_APPLICATION (f->app), swarm_fake_backend_get_url (f->backend));
+  swarm_client_set_timeout_ms (swarm_window_get_client (f->window), 1500);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (swarm_test_wait_until (store_has_n, f, 5000));
+}
+
+static void
+set_up (Fixture       *f,
+        gconstpointer  data)
+{
+  f->app = the_app;
+  f->backend = swarm_fake_backend_new (0);
+
+  add_agent (f, "a-run", "runner", SWARM_AGENT_STATUS_RUNNING, 1500, 0.15, 30);
+  add_agent (f, "b-done", "finisher", SWARM_AGENT_STATUS_COMPLETED, 500, 0.05, 20);
+  add_agent (f, "c-new", "newcomer", SWARM_AGENT_STATUS_PENDING, 0, 0, 10);
+
+  if (data == NULL)
+    open_window (f);
+}
+
+static void
+tear_down (Fixture       *f,
+           gconstpointer  data)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  /* Close every window, dialogs first, and let them go. */
+  while (g_list_model_get_n_items (toplevels) > 0)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, 0);
+      gtk_window_destroy (window);
+    }
+  swarm_test_spin_ms (50);
+
+  g_clear_object (&f->backend);
+}
+
+/* Cards and rows ---------------------------------------------------------- */
+
+static SwarmAgent *
+visible_at (Fixture *f,
+            guint    position)
+{
+  GListModel *model = swarm_agent_table_get_visible_model (WINDOW_CHILD (f, "agent_table"));
+  SwarmAgent *agent = g_list_model_get_item (model, position);
+
+  g_object_unref (agent);   /* the store keeps it alive */
+  return agent;
+}
+
+static void
+test_cards_and_rows (Fixture       *f,
+                     gconstpointer  data)
+{
+  GListModel *model = swarm_agent_table_get_visible_model (WINDOW_CHILD (f, "agent_table"));
+
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "sandboxes_card")), ==, "2");
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "active_card")), ==, "1");
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "tokens_card")), ==, "2,000");
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "cost_card")), ==, "$0.20");
+
+  /* Newest first by default. */
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 0)), ==, "newcomer");
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 1)), ==, "finisher");
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 2)), ==, "runner");
+
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "agents");
+  g_assert_false (gtk_revealer_get_reveal_child (WINDOW_CHILD (f, "banner_revealer")));
+}
+
+typedef struct
+{
+  SwarmAgent *agent;
+  gint64      tokens;
+} TokensWait;
+
+static gboolean
+tokens_are (gpointer data)
+{
+  TokensWait *wait = data;
+
+  return swarm_agent_get_tokens_used (wait->agent) == wait->tokens;
+}
+
+static void
+test_update_in_place (Fixture       *f,
+                      gconstpointer  data)
+{
+  SwarmAgentTable *table = WINDOW_CHILD (f, "agent_table");
+  GtkSelectionModel *selection = gtk_column_view_get_model (swarm_agent_table_get_column_view (table));
+  SwarmAgent *before = visible_at (f, 1);
+  TokensWait wait = { before, 4242 };
+
+  gtk_selection_model_select_item (selection, 1, TRUE);
+  g_assert_true (swarm_agent_table_get_selected (table) == before);
+
+  swarm_fake_backend_lookup (f->backend, "b-done")->tokens_used = 4242;
+  swarm_window_refresh (f->window);
+  g_assert_true (swarm_test_wait_until (tokens_are, &wait, 5000));
+
+  /* The very same object, at the same place, still selected. */
+  g_assert_true (visible_at (f, 1) == before);
+  g_assert_true (swarm_agent_table_get_selected (table) == before);
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "tokens_card")), ==, "5,742");
+}
+
+static void
+test_sort_after_update (Fixture       *f,
+                        gconstpointer  data)
+{
+  SwarmAgentTable *table = WINDOW_CHILD (f, "agent_table");
+  TokensWait wait = { NULL, 99999 };
+
+  swarm_agent_table_set_sort (table, "tokens", TRUE);
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 0)), ==, "runner");
+
+  /* The pending agent overtakes everyone; the table must re-sort. */
+  swarm_fake_backend_lookup (f->backend, "c-new")->tokens_used = 99999;
+  wait.agent = swarm_agent_store_lookup (swarm_window_get_store (f->window), "c-new");
+  swarm_window_refresh (f->window);
+  g_assert_true (swarm_test_wait_until (tokens_are, &wait, 5000));
+
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 0)), ==, "newcomer");
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 2)), ==, "finisher");
+}
+
+static void
+test_search_and_filter (Fixture       *f,
+                        gconstpointer  data)
+{
+  GListModel *model = swarm_agent_table_get_visible_model (WINDOW_CHILD (f, "agent_table"));
+
+  gtk_editable_set_text (GTK_EDITABLE (WINDOW_CHILD (f, "search_entry")), "FINI");
+  g_signal_emit_by_name (WINDOW_CHILD (f, "search_entry"), "search-changed");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+
+  /* Sandbox ids are searched too. */
+  gtk_editable_set_text (GTK_EDITABLE (WINDOW_CHILD (f, "search_entry")), "sbx-a-run");
+  g_signal_emit_by_name (WINDOW_CHILD (f, "search_entry"), "search-changed");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 0)), ==, "runner");
+
+  gtk_editable_set_text (GTK_EDITABLE (WINDOW_CHILD (f, "search_entry")), "nothing like this");
+  g_signal_emit_by_name (WINDOW_CHILD (f, "search_entry"), "search-changed");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "table_stack")), ==, "no-results");
+
+  gtk_editable_set_text (GTK_EDITABLE (WINDOW_CHILD (f, "search_entry")), "");
+  g_signal_emit_by_name (WINDOW_CHILD (f, "search_entry"), "search-changed");
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+
+  gtk_drop_down_set_selected (WINDOW_CHILD (f, "status_dropdown"), 1 + SWARM_AGENT_STATUS_RUNNING);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 0)), ==, "runner");
+  gtk_drop_down_set_selected (WINDOW_CHILD (f, "status_dropdown"), 0);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+}
+
+/* Deploying ------------------------------------------------------------------- */
+
+static SwarmDeployDialog *
+open_deploy_dialog (Fixture *f)
+{
+  SwarmDeployDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.deploy", NULL));
+  dialog = find_toplevel (SWARM_TYPE_DEPLOY_DIALOG);
+  g_assert_nonnull (dialog);
+  return dialog;
+}
+
+#define DIALOG_CHILD(d, name) child ((d), SWARM_TYPE_DEPLOY_DIALOG, name)
+
+static gboolean
+deploy_enabled (SwarmDeployDialog *dialog)
+{
+  return swarm_deploy_dialog_is_valid (dialog) &&
+         gtk_widget_get_sensitive (DIALOG_CHILD (dialog, "deploy_button"));
+}
+
+static void
+fill_seed_example (SwarmDeployDialog *dialog)
+{
+  gtk_editable_set_text (GTK_EDITABLE (DIALOG_CHILD (dialog, "name_row")), "api-endpoint-analyzer");
+  adw_combo_row_set_selected (DIALOG_CHILD (dialog, "type_row"), 0);   /* researcher */
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (DIALOG_CHILD (dialog, "task_view")),
+                            "Analyze REST API endpoints", -1);
+  adw_combo_row_set_selected (DIALOG_CHILD (dialog, "template_row"), 1);   /* nodejs */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.add-variable", NULL));
+}
+
+static SwarmEnvRow *
+first_env_row (SwarmDeployDialog *dialog)
+{
+  AdwPreferencesGroup *group = DIALOG_CHILD (dialog, "env_group");
+  GtkWidget *widget = GTK_WIDGET (group);
+
+  /* Walk down to the rows of the group's list. */
+  for (GtkWidget *w = gtk_widget_get_first_child (widget); w != NULL; )
+    {
+      if (SWARM_IS_ENV_ROW (w))
+        return SWARM_ENV_ROW (w);
+
+      if (gtk_widget_get_first_child (w) != NULL)
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w != NULL && gtk_widget_get_next_sibling (w) == NULL && w != widget)
+            w = gtk_widget_get_parent (w);
+          if (w == NULL || w == widget)
+            break;
+          w = gtk_widget_get_next_sibling (w);
+        }
+    }
+
+  return NULL;
+}
+
+static gboolean
+has_deploy_body (gpointer data)
+{
+  return swarm_fake_backend_get_last_body (data) != NULL;
+}
+
+static gboolean
+dialog_gone (gpointer data)
+{
+  return find_toplevel (SWARM_TYPE_DEPLOY_DIALOG) == NULL;
+}
+
+static void
+test_deploy (Fixture       *f,
+             gconstpointer  data)
+{
+  SwarmDeployDialog *dialog = open_deploy_dialog (f);
+  GtkLabel *name_error = DIALOG_CHILD (dialog, "name_error");
+  SwarmEnvRow *env;
+  GListModel *store = G_LIST_MODEL (swarm_window_get_store (f->window));
+  SwarmAgent *fresh = NULL;
+
+  /* Empty: nothing to deploy, and no shouting before anything was typed. */
+  g_assert_false (deploy_enabled (dialog));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (name_error)));
+
+  /* Invalid: the name field says why. */
+  gtk_editable_set_text (GTK_EDITABLE (DIALOG_CHILD (dialog, "name_row")), "bad name");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (name_error)));
+  g_assert_cmpstr (gtk_label_get_text (name_error), ==,
+                   "The name can only contain letters, digits, dots, hyphens and underscores.");
+  g_assert_false (deploy_enabled (dialog));
+
+  /* Valid: the seed's example. */
+  fill_seed_example (dialog);
+  env = first_env_row (dialog);
+  g_assert_nonnull (env);
+  gtk_editable_set_text (GTK_EDITABLE (child (env, SWARM_TYPE_ENV_ROW, "key_entry")), "API_URL");
+  gtk_editable_set_text (GTK_EDITABLE (child (env, SWARM_TYPE_ENV_ROW, "value_entry")),
+                         "https://api.example.com");
+  gtk_editable_set_text (GTK_EDITABLE (DIALOG_CHILD (dialog, "capabilities_row")),
+                         "api_analysis, security_audit");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (name_error)));
+  g_assert_true (deploy_enabled (dialog));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.deploy", NULL));
+  g_assert_true (swarm_test_wait_until (has_deploy_body, f->backend, 5000));
+  g_assert_cmpstr (swarm_fake_backend_get_last_body (f->backend), ==,
+                   "{\"agent_name\":\"api-endpoint-analyzer\",\"agent_type\":\"researcher\","
+                   "\"task_description\":\"Analyze REST API endpoints\",\"template\":\"nodejs\","
+                   "\"environment\":{\"API_URL\":\"https://api.example.com\"},"
+                   "\"capabilities\":[\"api_analysis\",\"security_audit\"],"
+                   "\"config\":{\"timeout\":3600}}");
+
+  g_assert_true (swarm_test_wait_until (dialog_gone, NULL, 5000));
+
+  /* The row is there at once, pending, before any refresh lists it. */
+  g_assert_cmpuint (g_list_model_get_n_items (store), ==, 4);
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(SwarmAgent) agent = g_list_model_get_item (store, i);
+
+      if (g_str_equal (swarm_agent_get_name (agent), "api-endpoint-analyzer"))
+        fresh = agent;
+    }
+  g_assert_nonnull (fresh);
+  g_assert_cmpint (swarm_agent_get_status (fresh), ==, SWARM_AGENT_STATUS_PENDING);
+  g_assert_cmpstr (swarm_agent_get_environment_keys (fresh)[0], ==, "API_URL");
+  g_assert_null (swarm_agent_get_environment (fresh));   /* values are never kept */
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "sandboxes_card")), ==, "3");
+}
+
+static gboolean
+deploy_failed_visibly (gpointer data)
+{
+  SwarmDeployDialog *dialog = data;
+
+  return gtk_widget_get_visible (DIALOG_CHILD (dialog, "task_error")) &&
+         gtk_widget_get_sensitive (DIALOG_CHILD (dialog, "form"));
+}
+
+static void
+test_deploy_server_error (Fixture       *f,
+                          gconstpointer  data)
+{
+  SwarmDeployDialog *dialog = open_deploy_dialog (f);
+  GtkTextBuffer *task = gtk_text_view_get_buffer (DIALOG_CHILD (dialog, "task_view"));
+  GtkTextIter start, end;
+  g_autofree char *task_text = NULL;
+
+  swarm_fake_backend_fail (f->backend, "POST", "/api/agents/deploy", 400, "invalid_field",
+                           "The task names a host the policy forbids.", "task_description", 1);
+
+  gtk_editable_set_text (GTK_EDITABLE (DIALOG_CHILD (dialog, "name_row")), "keeper");
+  gtk_text_buffer_set_text (task, "Scan intranet.example", -1);
+  g_assert_true (deploy_enabled (dialog));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.deploy", NULL));
+
+  g_assert_true (swarm_test_wait_until (deploy_failed_visibly, dialog, 5000));
+
+  /* Still open, the server's sentence on the task, nothing typed lost. */
+  g_assert_true (find_toplevel (SWARM_TYPE_DEPLOY_DIALOG) == dialog);
+  g_assert_cmpstr (gtk_label_get_text (DIALOG_CHILD (dialog, "task_error")), ==,
+                   "The task names a host the policy forbids.");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (DIALOG_CHILD (dialog, "name_row"))), ==, "keeper");
+  gtk_text_buffer_get_bounds (task, &start, &end);
+  task_text = gtk_text_buffer_get_text (task, &start, &end, FALSE);
+  g_assert_cmpstr (task_text, ==, "Scan intranet.example");
+  g_assert_false (deploy_enabled (dialog));
+
+  /* Editing the field clears the server's message. */
+  gtk_text_buffer_insert_at_cursor (task, " now", -1);
+  g_assert_false (gtk_widget_get_visible (DIALOG_CHILD (dialog, "task_error")));
+  g_assert_true (deploy_enabled (dialog));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))), ==, 3);
+}
+
+static gboolean
+general_error_shown (gpointer data)
+{
+  return gtk_revealer_get_reveal_child (DIALOG_CHILD (data, "error_revealer"));
+}
+
+static void
+test_deploy_unreachable (Fixture       *f,
+                         gconstpointer  data)
+{
+  SwarmDeployDialog *dialog = open_deploy_dialog (f);
+
+  gtk_editable_set_text (GTK_EDITABLE (DIALOG_CHILD (dialog, "name_row")), "lonely");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (DIALOG_CHILD (dialog, "task_view")), "t", -1);
+  swarm_fake_backend_stop (f->backend);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "dialog.deploy", NULL));
+  g_assert_true (swarm_test_wait_until (general_error_shown, dialog, 5000));
+  g_assert_nonnull (strstr (gtk_label_get_text (DIALOG_CHILD (dialog, "error_label")), "connection was refused"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (DIALOG_CHILD (dialog, "name_row"))), ==, "lonely");
+}
+
+/* Terminate and destroy ---------------------------------------------------------- */
+
+typedef struct
+{
+  SwarmFakeBackend *backend;
+  const char       *prefix;
+} RequestWait;
+
+static gboolean
+request_seen (gpointer data)
+{
+  RequestWait *wait = data;
+
+  return swarm_fake_backend_count_requests (wait->backend, wait->prefix) > 0;
+}
+
+static AdwMessageDialog *
+confirmation (void)
+{
+  AdwMessageDialog *dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+
+  g_assert_nonnull (dialog);
+  return dialog;
+}
+
+static gboolean
+status_failed (gpointer data)
+{
+  return swarm_agent_get_status (data) == SWARM_AGENT_STATUS_FAILED;
+}
+
+static void
+test_terminate (Fixture       *f,
+                gconstpointer  data)
+{
+  RequestWait wait = { f->backend, "DELETE /api/agents/a-run?terminate_only=true" };
+  SwarmAgent *agent = swarm_agent_store_lookup (swarm_window_get_store (f->window), "a-run");
+  AdwMessageDialog *dialog;
+
+  /* Cancelling sends nothing. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.terminate-agent", "s", "a-run"));
+  dialog = confirmation ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "runner"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "kept"));
+  adw_message_dialog_response (dialog, "cancel");
+  swarm_test_spin_ms (200);
+  g_assert_cmpuint (swarm_fake_backend_count_requests (f->backend, "DELETE"), ==, 0);
+
+  /* Confirming sends the terminate-only request. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.terminate-agent", "s", "a-run"));
+  adw_message_dialog_response (confirmation (), "terminate");
+  g_assert_true (swarm_test_wait_until (request_seen, &wait, 5000));
+  g_assert_true (swarm_test_wait_until (status_failed, agent, 5000));
+  g_assert_cmpstr (swarm_agent_get_error_message (agent), ==, "terminated by user");
+  g_assert_nonnull (swarm_agent_store_lookup (swarm_window_get_store (f->window), "a-run"));
+}
+
+static gboolean
+agent_removed (gpointer data)
+{
+  Fixture *f = data;
+
+  return swarm_agent_store_lookup (swarm_window_get_store (f->window), "b-done") == NULL;
+}
+
+static void
+test_destroy (Fixture       *f,
+              gconstpointer  data)
+{
+  RequestWait wait = { f->backend, "DELETE /api/agents/b-done" };
+  AdwMessageDialog *dialog;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.destroy-agent", "s", "b-done"));
+  dialog = confirmation ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "finisher"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "cannot be undone"));
+  adw_message_dialog_response (dialog, "destroy");
+
+  g_assert_true (swarm_test_wait_until (request_seen, &wait, 5000));
+  g_assert_true (swarm_test_wait_until (agent_removed, f, 5000));
+  g_assert_cmpuint (swarm_fake_backend_count_requests (f->backend, "DELETE /api/agents/b-done?"), ==, 0);
+  g_assert_null (swarm_fake_backend_lookup (f->backend, "b-done"));
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "sandboxes_card")), ==, "1");
+}
+
+static void
+test_destroy_error_toast (Fixture       *f,
+                          gconstpointer  data)
+{
+  RequestWait wait = { f->backend, "DELETE /api/agents/b-done" };
+
+  swarm_fake_backend_fail (f->backend, "DELETE", "/api/agents/b-done", 502, "sandbox_failed",
+                           "The sandbox could not be deleted: disk is read-only.", NULL, 1);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.destroy-agent", "s", "b-done"));
+  adw_message_dialog_response (confirmation (), "destroy");
+  g_assert_true (swarm_test_wait_until (request_seen, &wait, 5000));
+  swarm_test_spin_ms (200);
+
+  /* The row stays: nothing was destroyed. */
+  g_assert_nonnull (swarm_agent_store_lookup (swarm_window_get_store (f->window), "b-done"));
+}
+
+/* Backend down -------------------------------------------------------------------- */
+
+static gboolean
+banner_shown (gpointer data)
+{
+  Fixture *f = data;
+
+  return gtk_revealer_get_reveal_child (WINDOW_CHILD (f, "banner_revealer"));
+}
+
+static gboolean
+banner_hidden (gpointer data)
+{
+  return !banner_shown (data);
+}
+
+static void
+test_backend_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *text;
+
+  swarm_fake_backend_stop (f->backend);
+  swarm_window_refresh (f->window);
+  g_assert_true (swarm_test_wait_until (banner_shown, f, 5000));
+
+  text = gtk_label_get_text (WINDOW_CHILD (f, "banner_label"));
+  g_test_message ("banner: %s", text);
+  g_assert_nonnull (strstr (text, swarm_fake_backend_get_url (f->backend)));
+  g_assert_nonnull (strstr (text, "Retrying"));
+
+  /* The last good data stays. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))), ==, 3);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "agents");
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "active_card")), ==, "1");
+
+  g_assert_true (swarm_fake_backend_restart (f->backend));
+  swarm_window_refresh (f->window);
+  g_assert_true (swarm_test_wait_until (banner_hidden, f, 5000));
+}
+
+static void
+test_malformed_keeps_data (Fixture       *f,
+                           gconstpointer  data)
+{
+  swarm_fake_backend_override (f->backend, "GET", "/api/agents", 200, "{\"agents\": [ {", NULL, NULL, G_MAXUINT);
+  swarm_window_refresh (f->window);
+  g_assert_true (swarm_test_wait_until (banner_shown, f, 5000));
+  g_assert_nonnull (strstr (gtk_label_get_text (WINDOW_CHILD (f, "banner_label")), "cannot read"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))), ==, 3);
+}
+
+static gboolean
+page_is (gpointer data)
+{
+  Fixture *f = data;
+  const char *expected = g_object_get_data (G_OBJECT (f->window), "expected-page");
+
+  return g_strcmp0 (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), expected) == 0;
+}
+
+static void
+test_empty_and_unreachable (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr(SwarmFakeBackend) empty = swarm_fake_backend_new (0);
+
+  f->window = swarm_window_new (GTK_APPLICATION (f->app), swarm_fake_backend_get_url (empty));
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_object_set_data (G_OBJECT (f->window), "expected-page", (gpointer) "empty");
+  g_assert_true (swarm_test_wait_until (page_is, f, 5000));
+
+  swarm_fake_backend_stop (empty);
+  swarm_window_refresh (f->window);
+  g_object_set_data (G_OBJECT (f->window), "expected-page", (gpointer) "unreachable");
+  g_assert_true (swarm_test_wait_until (page_is, f, 5000));
+  g_assert_true (gtk_revealer_get_reveal_child (WINDOW_CHILD (f, "banner_revealer")));
+}
+
+/* Details and logs ------------------------------------------------------------------ */
+
+typedef struct
+{
+  SwarmAgentDetails *details;
+  const char        *needle;
+} LogWait;
+
+static gboolean
+log_contains (gpointer data)
+{
+  LogWait *wait = data;
+  g_autofree char *text = swarm_agent_details_get_log_text (wait->details);
+
+  return strstr (text, wait->needle) != NULL;
+}
+
+static gboolean
+log_status_is (gpointer data)
+{
+  LogWait *wait = data;
+
+  return g_strcmp0 (swarm_agent_details_get_log_status (wait->details), wait->needle) == 0;
+}
+
+static void
+test_logs_follow (Fixture       *f,
+                  gconstpointer  data)
+{
+  SwarmAgentDetails *details;
+  LogWait wait;
+  SwarmAgent *served = swarm_fake_backend_lookup (f->backend, "a-run");
+  g_autofree char *long_result = g_strnfill (3000, 'R');
+
+  served->result = g_strdup (long_result);
+  swarm_fake_backend_add_log (f->backend, "a-run", SWARM_LOG_KIND_SYSTEM, "agent started");
+  swarm_window_refresh (f->window);
+  swarm_test_spin_ms (300);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view-agent", "s", "a-run"));
+  details = find_toplevel (SWARM_TYPE_AGENT_DETAILS);
+  g_assert_nonnull (details);
+  swarm_agent_details_set_poll_interval (details, 200);
+
+  wait = (LogWait) { details, "agent started" };
+  g_assert_true (swarm_test_wait_until (log_contains, &wait, 5000));
+
+  /* A line written later shows up while the window is open. */
+  swarm_fake_backend_add_log (f->backend, "a-run", SWARM_LOG_KIND_OUTPUT, "exit 0: hello from the sandbox");
+  wait = (LogWait) { details, "hello from the sandbox" };
+  g_assert_true (swarm_test_wait_until (log_contains, &wait, 5000));
+  g_assert_cmpuint (swarm_fake_backend_count_requests (f->backend, "GET /api/agents/a-run/logs?after=1"), >, 0);
+
+  /* The full result, not the list's 1 KiB cut. */
+  g_assert_cmpuint (strlen (gtk_label_get_text (child (details, SWARM_TYPE_AGENT_DETAILS, "result_label"))),
+                    ==, 3000);
+  g_assert_cmpstr (gtk_label_get_text (child (details, SWARM_TYPE_AGENT_DETAILS, "task_label")), ==,
+                   swarm_agent_get_task_description (served));
+}
+
+static void
+test_logs_unavailable (Fixture       *f,
+                       gconstpointer  data)
+{
+  SwarmAgentDetails *details;
+  LogWait wait;
+
+  swarm_fake_backend_set_seed_only (f->backend, TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view-agent", "s", "b-done"));
+  details = find_toplevel (SWARM_TYPE_AGENT_DETAILS);
+  g_assert_nonnull (details);
+
+  wait = (LogWait) { details, "No logs available" };
+  g_assert_true (swarm_test_wait_until (log_status_is, &wait, 5000));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  setlocale (LC_ALL, "C.UTF-8");
+  g_setenv ("GSK_RENDERER", "cairo", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  the_app = swarm_application_new (G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (the_app), NULL, &error))
+    g_error ("%s", error->message);
+
+#define ADD(path, func) g_test_add ("/swarm/window/" path, Fixture, NULL, set_up, func, tear_down)
+  ADD ("cards-and-rows", test_cards_and_rows);
+  ADD ("update-in-place", test_update_in_place);
+  ADD ("sort-after-update", test_sort_after_update);
+  ADD ("search-and-filter", test_search_and_filter);
+  ADD ("deploy", test_deploy);
+  ADD ("deploy/server-error", test_deploy_server_error);
+  ADD ("deploy/unreachable", test_deploy_unreachable);
+  ADD ("terminate", test_terminate);
+  ADD ("destroy", test_destroy);
+  ADD ("destroy/error", test_destroy_error_toast);
+  ADD ("backend-down", test_backend_down);
+  ADD ("malformed-keeps-data", test_malformed_keeps_data);
+  ADD ("details/logs-follow", test_logs_follow);
+  ADD ("details/logs-unavailable", test_logs_unavailable);
+#undef ADD
+  g_test_add ("/swarm/window/empty-and-unreachable", Fixture, GINT_TO_POINTER (1),
+              set_up, test_empty_and_unreachable, tear_down);
+
+  status = g_test_run ();
+  g_clear_object (&the_app);
+  return status;
+}

@@ -708,6 +708,80 @@ test_logs_unavailable (Fixture       *f,
   g_assert_true (swarm_test_wait_until (log_status_is, &wait, 5000));
 }
 
+/* Refresh discipline ------------------------------------------------------------ */
+
+static gboolean
+n_list_requests_at_least (gpointer data)
+{
+  Fixture *f = data;
+  guint wanted = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->backend), "wanted"));
+
+  return swarm_fake_backend_count_requests (f->backend, "GET /api/agents") >= wanted;
+}
+
+static void
+test_tick_skipped_while_in_flight (Fixture       *f,
+                                   gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+  guint before;
+
+  /* Every list now takes 2.5 s; the timer ticks every second. */
+  swarm_fake_backend_set_list_delay_ms (f->backend, 2500);
+  swarm_client_set_timeout_ms (swarm_window_get_client (f->window), 10000);
+  g_settings_set_uint (settings, "refresh-interval", 1);
+  before = swarm_fake_backend_count_requests (f->backend, "GET /api/agents");
+
+  g_object_set_data (G_OBJECT (f->backend), "wanted", GUINT_TO_POINTER (before + 1));
+  g_assert_true (swarm_test_wait_until (n_list_requests_at_least, f, 3000));
+
+  /* Two more ticks pass while that request is out: no new request. */
+  swarm_test_spin_ms (2000);
+  g_assert_cmpuint (swarm_fake_backend_count_requests (f->backend, "GET /api/agents"), ==, before + 1);
+
+  /* F5 does not wait: it cancels and asks again at once. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.refresh", NULL));
+  g_object_set_data (G_OBJECT (f->backend), "wanted", GUINT_TO_POINTER (before + 2));
+  g_assert_true (swarm_test_wait_until (n_list_requests_at_least, f, 500));
+
+  g_settings_reset (settings, "refresh-interval");
+}
+
+static void
+test_state_remembered (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+  GListModel *model;
+
+  gtk_drop_down_set_selected (WINDOW_CHILD (f, "status_dropdown"), 1 + SWARM_AGENT_STATUS_COMPLETED);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 900, 650);
+  gtk_window_close (GTK_WINDOW (f->window));
+  swarm_test_spin_ms (50);
+
+  g_assert_cmpstr (g_settings_get_string (settings, "status-filter"), ==, "completed");
+  g_assert_cmpint (g_settings_get_int (settings, "window-width"), ==, 900);
+  g_assert_cmpint (g_settings_get_int (settings, "window-height"), ==, 650);
+
+  /* A new window starts where the last one ended. */
+  open_window (f);
+  g_assert_cmpuint (gtk_drop_down_get_selected (WINDOW_CHILD (f, "status_dropdown")), ==,
+                    1 + SWARM_AGENT_STATUS_COMPLETED);
+  model = swarm_agent_table_get_visible_model (WINDOW_CHILD (f, "agent_table"));
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 1);
+  {
+    int width, height;
+
+    gtk_window_get_default_size (GTK_WINDOW (f->window), &width, &height);
+    g_assert_cmpint (width, ==, 900);
+    g_assert_cmpint (height, ==, 650);
+  }
+
+  g_settings_reset (settings, "status-filter");
+  g_settings_reset (settings, "window-width");
+  g_settings_reset (settings, "window-height");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -739,6 +813,8 @@ main (int   argc,
   ADD ("malformed-keeps-data", test_malformed_keeps_data);
   ADD ("details/logs-follow", test_logs_follow);
   ADD ("details/logs-unavailable", test_logs_unavailable);
+  ADD ("refresh/tick-skipped-while-in-flight", test_tick_skipped_while_in_flight);
+  ADD ("state-remembered", test_state_remembered);
 #undef ADD
   g_test_add ("/swarm/window/empty-and-unreachable", Fixture, GINT_TO_POINTER (1),
               set_up, test_empty_and_unreachable, tear_down);

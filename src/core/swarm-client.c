@@ -647,8 +647,8 @@ static GError *
 too_large_error (Exchange *ex)
 {
   return g_error_new (SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_RESPONSE_TOO_LARGE,
-                      _("The reply from %s is larger than %" G_GSIZE_FORMAT " MiB; Swarmyard stopped reading it."),
-                      ex->base_url, ex->max_body / (1024 * 1024));
+                      _("The reply from %s is larger than %lu MiB; Swarmyard stopped reading it."),
+                      ex->base_url, (unsigned long) (ex->max_body / (1024 * 1024)));
 }
 
 static void read_more (GTask *task);

@@ -263,8 +263,8 @@ wrong_type:
 
 out_of_range:
   g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_OUT_OF_RANGE,
-               _("“%s” must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT "."),
-               member, min, max);
+               _("“%s” must be between %lld and %lld."),
+               member, (long long) min, (long long) max);
   return FALSE;
 }
 

@@ -367,7 +367,13 @@ update_time_label (GtkWidget  *label,
                    SwarmAgent *agent,
                    gint64      now_us)
 {
-  set_label_take (label, swarm_format_duration (swarm_agent_compute_elapsed_ms (agent, now_us)));
+  gint64 elapsed = swarm_agent_compute_elapsed_ms (agent, now_us);
+
+  /* A pending agent has not run at all: no time rather than “0 s”. */
+  if (swarm_agent_get_status (agent) == SWARM_AGENT_STATUS_PENDING && elapsed == 0)
+    gtk_label_set_text (GTK_LABEL (label), "—");
+  else
+    set_label_take (label, swarm_format_duration (elapsed));
 }
 
 static void

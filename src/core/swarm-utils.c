@@ -245,3 +245,42 @@ swarm_sanitize_message (const char *text,
 
   return g_strstrip (g_string_free (out, FALSE));
 }
+
+/**
+ * swarm_redact:
+ * @text: (nullable): text about to be stored or served
+ * @secrets: (nullable): name → secret value
+ *
+ * Replaces every secret value of four or more characters with `***`.
+ * Shorter values would turn ordinary words into stars and hide nothing.
+ *
+ * Returns: (transfer full) (nullable): the redacted text
+ */
+char *
+swarm_redact (const char *text,
+              GHashTable *secrets)
+{
+  GString *out;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (text == NULL)
+    return NULL;
+
+  out = g_string_new (text);
+  if (secrets == NULL)
+    return g_string_free (out, FALSE);
+
+  g_hash_table_iter_init (&iter, secrets);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      const char *secret = value;
+
+      if (secret == NULL || strlen (secret) < 4)
+        continue;
+
+      g_string_replace (out, secret, "***", 0);
+    }
+
+  return g_string_free (out, FALSE);
+}

@@ -21,5 +21,7 @@ char     *swarm_normalize_url      (const char  *url,
                                     GError     **error);
 char     *swarm_sanitize_message   (const char  *text,
                                     gsize        max_chars);
+char     *swarm_redact             (const char  *text,
+                                    GHashTable  *secrets);
 
 G_END_DECLS

@@ -243,16 +243,24 @@ on_runner_log_cb (SwarmdRunner *runner,
   append_log (self, swarmd_runner_get_agent (runner), (SwarmLogKind) kind, text);
 }
 
+typedef struct
+{
+  SwarmdDaemon *self;    /* (owned) */
+  SwarmdRunner *runner;  /* (owned) */
+} Drop;
+
 static gboolean
 drop_runner_cb (gpointer user_data)
 {
-  g_autoptr(SwarmdRunner) runner = user_data;
-  SwarmdDaemon *self = g_object_get_data (G_OBJECT (runner), "swarmd-daemon");
-  SwarmAgent *agent = swarmd_runner_get_agent (runner);
+  Drop *drop = user_data;
+  SwarmAgent *agent = swarmd_runner_get_agent (drop->runner);
 
-  if (g_hash_table_lookup (self->runners, agent->id) == runner)
-    g_hash_table_remove (self->runners, agent->id);
+  if (drop->self->runners != NULL && g_hash_table_lookup (drop->self->runners, agent->id) == drop->runner)
+    g_hash_table_remove (drop->self->runners, agent->id);
 
+  g_object_unref (drop->runner);
+  g_object_unref (drop->self);
+  g_free (drop);
   return G_SOURCE_REMOVE;
 }
 
@@ -260,8 +268,12 @@ static void
 on_runner_finished_cb (SwarmdRunner *runner,
                        SwarmdDaemon *self)
 {
+  Drop *drop = g_new0 (Drop, 1);
+
   /* Not from inside the runner's own emission. */
-  g_idle_add (drop_runner_cb, g_object_ref (runner));
+  drop->self = g_object_ref (self);
+  drop->runner = g_object_ref (runner);
+  g_idle_add (drop_runner_cb, drop);
 }
 
 static gboolean
@@ -398,12 +410,11 @@ swarmd_daemon_deploy (SwarmdDaemon        *self,
                                        g_strv_contains ((const char * const *) request->capabilities, "network"));
 
   runner = swarmd_runner_new (agent, sandbox, environment, config, self->llm_session);
-  g_object_set_data (G_OBJECT (runner), "swarmd-daemon", self);
   g_signal_connect_object (runner, "changed", G_CALLBACK (on_runner_changed_cb), self, 0);
   g_signal_connect_object (runner, "log", G_CALLBACK (on_runner_log_cb), self, 0);
   g_signal_connect_object (runner, "finished", G_CALLBACK (on_runner_finished_cb), self, 0);
   g_hash_table_insert (self->runners, g_strdup (agent->id), runner);
-  g_idle_add (start_runner_cb, g_object_ref (runner));
+  g_idle_add_full (G_PRIORITY_DEFAULT, start_runner_cb, g_object_ref (runner), NULL);
 
   return agent;
 }

@@ -21,9 +21,13 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <signal.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <glib-unix.h>
+#include <gio/gunixinputstream.h>
 
+#include "swarm-json.h"
 #include "swarm-utils.h"
 #include "swarmd-local-sandbox.h"
 
@@ -31,20 +35,26 @@
 #define READ_MAX        (64 * 1024)
 #define DRAIN_AFTER_KILL_MS 2000
 
+typedef struct _Exec Exec;
+
 struct _SwarmdLocalSandbox
 {
   SwarmdSandbox  parent_instance;
 
   char          *workspace;   /* (owned) */
-  GSubprocess   *running;     /* (owned) (nullable): the command in flight */
+  Exec          *running;     /* (unowned) (nullable): the command in flight */
 };
 
 G_DEFINE_FINAL_TYPE (SwarmdLocalSandbox, swarmd_local_sandbox, SWARMD_TYPE_SANDBOX)
 
-typedef struct
+struct _Exec
 {
   SwarmdLocalSandbox *self;        /* (owned) */
-  GSubprocess        *process;     /* (owned) */
+  GSubprocess        *process;     /* (owned): the outer bwrap */
+  GInputStream       *info;        /* (owned) (nullable): bwrap's --info-fd */
+  GByteArray         *info_data;   /* (owned) */
+  GPid                child_pid;   /* the sandbox's pid 1, seen from here; 0 until known */
+  gboolean            kill_requested;
   GInputStream       *stdout_pipe; /* (unowned) */
   SwarmdOutputCap    *cap;
   GCancellable       *read_cancellable;  /* (owned) */
@@ -57,11 +67,15 @@ typedef struct
   gboolean            stopped;
   gboolean            eof;
   gboolean            exited;
-} Exec;
+};
 
 static void
 exec_free (Exec *ex)
 {
+  if (ex->self != NULL && ex->self->running == ex)
+    ex->self->running = NULL;
+  g_clear_object (&ex->info);
+  g_clear_pointer (&ex->info_data, g_byte_array_unref);
   g_clear_handle_id (&ex->timeout_id, g_source_remove);
   g_clear_handle_id (&ex->drain_id, g_source_remove);
   if (ex->cancellable != NULL)
@@ -319,6 +333,7 @@ build_argv (SwarmdLocalSandbox *self,
   GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
   static const char * const fixed[] = {
     "bwrap",
+    "--info-fd", "3",
     "--unshare-all",
     "--die-with-parent",
     "--new-session",
@@ -389,8 +404,8 @@ maybe_complete (GTask *task)
   if (!ex->eof || !ex->exited)
     return;
 
-  if (ex->self->running == ex->process)
-    g_clear_object (&ex->self->running);
+  if (ex->self->running == ex)
+    ex->self->running = NULL;
 
   result = g_new0 (SwarmdExecResult, 1);
   result->timed_out = ex->timed_out;
@@ -467,12 +482,63 @@ drain_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Killing the sandbox's pid 1 tears its whole PID namespace down, and the
+ * outer bwrap then exits by itself.  Killing only the outer bwrap is not
+ * enough: caught while it starts, its child can outlive it.  Until bwrap
+ * has told us the pid, the kill waits for it; the outer goes too, soon
+ * after, whatever happens. */
 static void
 kill_exec (Exec *ex)
 {
-  g_subprocess_force_exit (ex->process);
+  ex->kill_requested = TRUE;
+
+  if (ex->child_pid > 0 && !ex->exited)
+    kill (ex->child_pid, SIGKILL);
+
+  if (!ex->exited)
+    g_subprocess_force_exit (ex->process);
+
   if (ex->drain_id == 0 && !ex->eof)
     ex->drain_id = g_timeout_add (DRAIN_AFTER_KILL_MS, drain_timeout_cb, ex);
+}
+
+static void
+parse_info (Exec *ex)
+{
+  g_autoptr(GBytes) bytes = g_bytes_new (ex->info_data->data, ex->info_data->len);
+  g_autoptr(JsonNode) root = swarm_json_parse_bytes (bytes, NULL);
+  gint64 pid = 0;
+
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      !swarm_json_get_int (json_node_get_object (root), "child-pid", TRUE, 1, G_MAXINT32, &pid, NULL))
+    {
+      g_debug ("bwrap gave no child pid");
+      return;
+    }
+
+  ex->child_pid = (GPid) pid;
+  if (ex->kill_requested && !ex->exited)
+    kill (ex->child_pid, SIGKILL);
+}
+
+static void
+info_read_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  Exec *ex = g_task_get_task_data (task);
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, NULL);
+
+  if (chunk != NULL && g_bytes_get_size (chunk) > 0 && ex->info_data->len < 4096)
+    {
+      g_byte_array_append (ex->info_data, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+      g_input_stream_read_bytes_async (ex->info, 1024, G_PRIORITY_HIGH, NULL, info_read_cb, task);
+      return;
+    }
+
+  parse_info (ex);
+  g_object_unref (task);
 }
 
 static gboolean
@@ -511,6 +577,7 @@ swarmd_local_sandbox_exec_async (SwarmdSandbox       *sandbox,
   GTask *task;
   Exec *ex;
   char **envp;
+  int info_fds[2] = { -1, -1 };
 
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, swarmd_local_sandbox_exec_async);
@@ -532,8 +599,20 @@ swarmd_local_sandbox_exec_async (SwarmdSandbox       *sandbox,
 
   argv = build_argv (self, command);
 
+  /* bwrap tells the sandbox's pid 1 on fd 3, so a stop can kill the lot. */
+  if (!g_unix_open_pipe (info_fds, FD_CLOEXEC, &error))
+    {
+      g_task_return_new_error (task, SWARMD_SANDBOX_ERROR, SWARMD_SANDBOX_ERROR_FAILED,
+                               "Could not create a pipe: %s", error->message);
+      g_object_unref (task);
+      return;
+    }
+  g_subprocess_launcher_take_fd (launcher, info_fds[1], 3);
+
   ex = g_new0 (Exec, 1);
   ex->self = g_object_ref (self);
+  ex->info = g_unix_input_stream_new (info_fds[0], TRUE);
+  ex->info_data = g_byte_array_new ();
   ex->cap = swarmd_output_cap_new ();
   ex->read_cancellable = g_cancellable_new ();
   ex->started_us = g_get_monotonic_time ();
@@ -551,7 +630,7 @@ swarmd_local_sandbox_exec_async (SwarmdSandbox       *sandbox,
       return;
     }
 
-  g_set_object (&self->running, ex->process);
+  self->running = ex;
   ex->stdout_pipe = g_subprocess_get_stdout_pipe (ex->process);
 
   if (timeout_s > 0)
@@ -562,7 +641,9 @@ swarmd_local_sandbox_exec_async (SwarmdSandbox       *sandbox,
       ex->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_exec_cancelled_cb), ex, NULL);
     }
 
-  /* Two operations hold the task: the reader and the waiter. */
+  /* Three operations hold the task: the info reader, the output reader and
+   * the waiter. */
+  g_input_stream_read_bytes_async (ex->info, 1024, G_PRIORITY_HIGH, NULL, info_read_cb, g_object_ref (task));
   g_object_ref (task);
   read_more (task);
   g_subprocess_wait_async (ex->process, NULL, wait_cb, task);
@@ -682,7 +763,7 @@ swarmd_local_sandbox_stop (SwarmdSandbox *sandbox)
   SwarmdLocalSandbox *self = SWARMD_LOCAL_SANDBOX (sandbox);
 
   if (self->running != NULL)
-    g_subprocess_force_exit (self->running);
+    kill_exec (self->running);
 }
 
 static gboolean
@@ -745,8 +826,7 @@ swarmd_local_sandbox_dispose (GObject *object)
   SwarmdLocalSandbox *self = SWARMD_LOCAL_SANDBOX (object);
 
   if (self->running != NULL)
-    g_subprocess_force_exit (self->running);
-  g_clear_object (&self->running);
+    kill_exec (self->running);
 
   G_OBJECT_CLASS (swarmd_local_sandbox_parent_class)->dispose (object);
 }

@@ -301,12 +301,16 @@ add_message (SwarmdRunner *self,
   json_array_add_object_element (self->messages, message);
 }
 
+/* What goes back to the model is redacted too: the model needs a
+ * variable's name, never its value. */
 static void
 tool_reply (SwarmdRunner *self,
             const char   *tool_call_id,
             const char   *content)
 {
-  add_message (self, "tool", content, tool_call_id);
+  g_autofree char *redacted = swarmd_runner_redact (self, content);
+
+  add_message (self, "tool", redacted, tool_call_id);
 }
 
 static void

@@ -274,8 +274,11 @@ swarmd_output_cap_finish (SwarmdOutputCap *cap,
   guint64 cut = cap->total - cap->head->len - cap->tail_len;
   g_autofree char *head = NULL;
 
-  head = g_utf8_make_valid ((const char *) cap->head->data, cap->head->len);
-  g_string_append (out, head);
+  if (cap->head->len > 0)
+    {
+      head = g_utf8_make_valid ((const char *) cap->head->data, cap->head->len);
+      g_string_append (out, head);
+    }
 
   if (cut > 0)
     g_string_append_printf (out, "\n[… %" G_GUINT64_FORMAT " bytes of output cut; "

@@ -50,6 +50,9 @@ struct _SwarmWindow
   GHashTable           *details;              /* agent id → SwarmAgentDetails (unowned) */
   gint64                refresh_started_us;
   guint                 refresh_id;
+  gboolean              local_default;        /* the backend is this computer's daemon */
+  gboolean              discovering;
+  gint64                last_discovery_us;
   gboolean              loaded;               /* a list has arrived */
   gboolean              reachable;
   gboolean              bench_painted;
@@ -162,6 +165,68 @@ toast (SwarmWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* The local daemon ---------------------------------------------------------------- */
+
+#define REDISCOVER_AFTER_US (30 * G_USEC_PER_SEC)
+
+static void
+discovery_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(SwarmWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  SwarmDiscoveryOutcome outcome;
+
+  if (!swarm_discovery_run_finish (result, &outcome, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      self->discovering = FALSE;
+      g_debug ("Discovery failed: %s", error->message);
+      self->reachable = FALSE;
+      set_banner (self, error->message);
+      update_view (self);
+      return;
+    }
+
+  self->discovering = FALSE;
+  if (outcome == SWARM_DISCOVERY_STARTED)
+    toast (self, _("Started swarmyardd on this computer"));
+
+  refresh (self, TRUE);
+}
+
+/* Finds the daemon on this computer, starting it if allowed, then refreshes. */
+static void
+discover (SwarmWindow *self)
+{
+  g_autofree char *state_dir = NULL;
+  g_autofree char *daemon = NULL;
+
+  if (self->discovering)
+    return;
+
+  self->discovering = TRUE;
+  self->last_discovery_us = g_get_monotonic_time ();
+  state_dir = swarm_discovery_default_state_dir ();
+  if (g_settings_get_boolean (self->settings, "spawn-local-daemon"))
+    daemon = swarm_discovery_daemon_path ();
+
+  swarm_discovery_run_async (self->client, state_dir, daemon, self->cancellable, discovery_cb,
+                             g_object_ref (self));
+}
+
+static gboolean
+is_local_default (const char *url)
+{
+  g_autofree char *normalized = swarm_normalize_url (url, NULL);
+
+  return g_strcmp0 (normalized, "http://127.0.0.1:8001") == 0 ||
+         g_strcmp0 (normalized, "http://localhost:8001") == 0;
+}
+
 /* Refreshing --------------------------------------------------------------------- */
 
 static void
@@ -198,6 +263,13 @@ list_cb (GObject      *object,
       self->reachable = FALSE;
       set_banner (self, error->message);
       update_view (self);
+
+      /* The local daemon went away (or lost its token): find it again. */
+      if (self->local_default &&
+          (g_error_matches (error, SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_UNREACHABLE) ||
+           g_error_matches (error, SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_UNAUTHORIZED)) &&
+          g_get_monotonic_time () - self->last_discovery_us > REDISCOVER_AFTER_US)
+        discover (self);
       return;
     }
 
@@ -233,6 +305,9 @@ static void
 refresh (SwarmWindow *self,
          gboolean     user_requested)
 {
+  if (self->discovering)
+    return;
+
   if (self->refresh_cancellable != NULL)
     {
       /* The periodic tick waits for the request in flight; the user does not. */
@@ -767,9 +842,14 @@ swarm_window_new (GtkApplication *application,
   if (token != NULL)
     swarm_client_set_token (self->client, token);
 
-  adw_window_title_set_subtitle (self->window_title, swarm_client_get_base_url (self->client));
+  self->local_default = is_local_default (backend_url);
+  adw_window_title_set_subtitle (self->window_title,
+                                 self->local_default ? _("This computer") : swarm_client_get_base_url (self->client));
 
-  refresh (self, FALSE);
+  if (self->local_default)
+    discover (self);
+  else
+    refresh (self, FALSE);
   restart_timer (self);
 
   return self;

@@ -9,6 +9,7 @@
 #include "swarm-client.h"
 #include "swarm-core-enums.h"
 #include "swarm-deploy-request.h"
+#include "swarm-discovery.h"
 #include "swarm-json.h"
 #include "swarm-records.h"
 #include "swarm-utils.h"

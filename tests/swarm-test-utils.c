@@ -37,7 +37,15 @@ timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Spins the main context until check() is true or timeout_ms passes. */
+static gboolean
+tick_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Spins the main context until check() is true or timeout_ms passes.  A
+ * 10 ms tick wakes the loop, for conditions no source announces (a
+ * process appearing, say). */
 gboolean
 swarm_test_wait_until (gboolean (*check) (gpointer data),
                        gpointer   data,
@@ -45,10 +53,12 @@ swarm_test_wait_until (gboolean (*check) (gpointer data),
 {
   gboolean expired = FALSE;
   guint id = g_timeout_add (timeout_ms, timeout_cb, &expired);
+  guint tick = g_timeout_add (10, tick_cb, NULL);
 
   while (!check (data) && !expired)
     g_main_context_iteration (NULL, TRUE);
 
+  g_source_remove (tick);
   if (!expired)
     g_source_remove (id);
 

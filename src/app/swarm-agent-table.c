@@ -301,12 +301,16 @@ update_sandbox (SwarmAgent *agent,
   gtk_label_set_text (GTK_LABEL (label), sandbox != NULL ? sandbox : "—");
   gtk_widget_set_tooltip_text (label, sandbox);
   gtk_widget_set_visible (button, sandbox != NULL);
-  if (sandbox == NULL)
-    gtk_accessible_update_property (GTK_ACCESSIBLE (label),
-                                    GTK_ACCESSIBLE_PROPERTY_LABEL, _("No sandbox yet"),
-                                    -1);
-  else
-    gtk_accessible_reset_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (label),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, sandbox != NULL ? sandbox : _("No sandbox yet"),
+                                  -1);
+
+  if (sandbox != NULL)
+    {
+      g_autofree char *copy = g_strdup_printf (_("Copy the sandbox ID of %s"), swarm_agent_get_name (agent));
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, copy, -1);
+    }
 }
 
 static void

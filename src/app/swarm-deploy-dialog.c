@@ -676,6 +676,7 @@ swarm_deploy_dialog_class_init (SwarmDeployDialogClass *klass)
   signals[DEPLOYED] = g_signal_new ("deployed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, SWARM_TYPE_AGENT);
 
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_DIALOG);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/swarm-deploy-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, SwarmDeployDialog, deploy_button);
   gtk_widget_class_bind_template_child (widget_class, SwarmDeployDialog, spinner);

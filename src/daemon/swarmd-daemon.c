@@ -39,6 +39,7 @@ struct _SwarmdDaemon
   GHashTable  *by_id;          /* id → SwarmAgent (borrowed) */
   GHashTable  *by_name;        /* name → SwarmAgent (borrowed) */
   GHashTable  *json_cache;     /* id → list-form JSON (owned string) */
+  GBytes      *list_cache;     /* (owned) (nullable): the whole list, until something changes */
   GHashTable  *runners;        /* id → SwarmdRunner (owned), while active */
   GHashTable  *log_seq;        /* id → last seq (gint64 *) */
 };
@@ -87,6 +88,7 @@ invalidate (SwarmdDaemon *self,
             SwarmAgent   *agent)
 {
   g_hash_table_remove (self->json_cache, agent->id);
+  g_clear_pointer (&self->list_cache, g_bytes_unref);
 }
 
 static void
@@ -104,6 +106,7 @@ static void
 add_agent (SwarmdDaemon *self,
            SwarmAgent   *agent)
 {
+  g_clear_pointer (&self->list_cache, g_bytes_unref);
   g_ptr_array_add (self->agents, g_object_ref (agent));
   g_hash_table_insert (self->by_id, agent->id, agent);
   g_hash_table_insert (self->by_name, agent->name, agent);
@@ -113,7 +116,7 @@ static void
 remove_agent (SwarmdDaemon *self,
               SwarmAgent   *agent)
 {
-  g_hash_table_remove (self->json_cache, agent->id);
+  invalidate (self, agent);
   g_hash_table_remove (self->log_seq, agent->id);
   g_hash_table_remove (self->by_name, agent->name);
   g_hash_table_remove (self->by_id, agent->id);
@@ -143,7 +146,13 @@ swarmd_daemon_get_n_agents (SwarmdDaemon *self)
 GBytes *
 swarmd_daemon_list_json (SwarmdDaemon *self)
 {
-  GString *out = g_string_sized_new (64 + self->agents->len * 700);
+  GString *out;
+
+  /* Unchanged since the last list: the same bytes again. */
+  if (self->list_cache != NULL)
+    return g_bytes_ref (self->list_cache);
+
+  out = g_string_sized_new (64 + self->agents->len * 800);
 
   g_string_append (out, "{\"agents\":[");
   for (guint i = 0; i < self->agents->len; i++)
@@ -166,7 +175,8 @@ swarmd_daemon_list_json (SwarmdDaemon *self)
     }
   g_string_append (out, "]}");
 
-  return g_string_free_to_bytes (out);
+  self->list_cache = g_string_free_to_bytes (out);
+  return g_bytes_ref (self->list_cache);
 }
 
 /* Logs ---------------------------------------------------------------------------- */
@@ -671,6 +681,7 @@ swarmd_daemon_finalize (GObject *object)
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->by_name, g_hash_table_unref);
   g_clear_pointer (&self->json_cache, g_hash_table_unref);
+  g_clear_pointer (&self->list_cache, g_bytes_unref);
   g_clear_pointer (&self->log_seq, g_hash_table_unref);
   g_clear_pointer (&self->agents, g_ptr_array_unref);
   g_clear_object (&self->store);

@@ -499,6 +499,78 @@ test_sandbox_failed (Fixture       *f,
   g_assert_cmpuint (swarmd_daemon_get_n_agents (f->daemon), ==, 0);
 }
 
+static gboolean
+accept_any_certificate_cb (SoupMessage          *msg,
+                           GTlsCertificate      *certificate,
+                           GTlsCertificateFlags  errors,
+                           gpointer              user_data)
+{
+  return TRUE;
+}
+
+static void
+test_listen_rules (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *cert = g_build_filename (f->dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (f->dir, "key.pem", NULL);
+  g_autofree char *quoted_cert = g_shell_quote (cert);
+  g_autofree char *quoted_key = g_shell_quote (key);
+  g_autofree char *command = NULL;
+  g_autofree char *occupied = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *health_url = NULL;
+  g_autoptr(SwarmdServer) open_server = NULL;
+  g_autoptr(SwarmdServer) second = NULL;
+  g_autoptr(SwarmdServer) tls_server = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  /* Beyond loopback, plain HTTP is refused… */
+  open_server = swarmd_server_new (f->daemon, NULL);
+  g_assert_false (swarmd_server_listen (open_server, "0.0.0.0:0", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "needs TLS"));
+  g_clear_error (&error);
+
+  /* … a port in use is said so … */
+  occupied = g_strdup_printf ("127.0.0.1:%s", strrchr (f->url, ':') + 1);
+  second = swarmd_server_new (f->daemon, NULL);
+  g_assert_false (swarmd_server_listen (second, occupied, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_assert_nonnull (strstr (error->message, "already in use by another program"));
+  g_clear_error (&error);
+
+  /* … and with a certificate the daemon speaks HTTPS. */
+  command = g_strdup_printf ("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                             "-keyout %s -out %s", quoted_key, quoted_cert);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, NULL));
+  g_assert_cmpint (status, ==, 0);
+  certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+
+  tls_server = swarmd_server_new (f->daemon, certificate);
+  g_assert_true (swarmd_server_listen (tls_server, "127.0.0.1:0", &error));
+  g_assert_no_error (error);
+  url = swarmd_server_get_url (tls_server);
+  g_assert_true (g_str_has_prefix (url, "https://"));
+
+  health_url = g_strconcat (url, "/api/health", NULL);
+  msg = soup_message_new ("GET", health_url);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate_cb), NULL);
+  soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL, swarm_test_store_result_cb, &f->result);
+  {
+    g_autoptr(GAsyncResult) result = swarm_test_wait_result (&f->result);
+    body = soup_session_send_and_read_finish (f->session, result, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "\"swarmyardd\""));
+}
+
 /* Runner --------------------------------------------------------------------------- */
 
 static const char *
@@ -1234,6 +1306,7 @@ main (int   argc,
   ADD ("contract/error-codes", test_error_codes);
   ADD ("contract/llm-not-configured", test_llm_not_configured);
   ADD ("contract/sandbox-failed", test_sandbox_failed);
+  ADD ("listen-rules", test_listen_rules);
   ADD ("runner/coder-completes", test_coder_completes);
   ADD ("runner/configured-prices", test_configured_prices);
   ADD ("runner/malformed-calls", test_malformed_calls);

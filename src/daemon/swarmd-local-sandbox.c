@@ -108,6 +108,8 @@ have_program (const char *path)
 gboolean
 swarmd_local_driver_available (char **reason)
 {
+  g_autofree char *bwrap = NULL;
+
   if (g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
     {
       if (reason != NULL)
@@ -115,7 +117,8 @@ swarmd_local_driver_available (char **reason)
       return FALSE;
     }
 
-  if (g_find_program_in_path ("bwrap") == NULL)
+  bwrap = g_find_program_in_path ("bwrap");
+  if (bwrap == NULL)
     {
       if (reason != NULL)
         *reason = g_strdup ("bubblewrap (bwrap) is not installed");
@@ -418,7 +421,6 @@ maybe_complete (GTask *task)
   result->output = swarmd_output_cap_finish (ex->cap, &result->total_bytes, &result->elided_bytes);
 
   g_task_return_pointer (task, result, (GDestroyNotify) swarmd_exec_result_free);
-  g_object_unref (task);
 }
 
 static void read_more (GTask *task);
@@ -441,6 +443,7 @@ read_cb (GObject      *object,
       ex->eof = TRUE;
       g_clear_handle_id (&ex->drain_id, g_source_remove);
       maybe_complete (task);
+      g_object_unref (task);   /* the reader's reference */
       return;
     }
 
@@ -469,6 +472,7 @@ wait_cb (GObject      *object,
   ex->exited = TRUE;
   g_clear_handle_id (&ex->timeout_id, g_source_remove);
   maybe_complete (task);
+  g_object_unref (task);   /* the waiter's reference */
 }
 
 static gboolean

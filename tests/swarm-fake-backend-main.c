@@ -3,8 +3,8 @@
  * swarm-fake-backend [--port N] [--agents N] [--token T] [--churn N]
  *
  * Prints its URL on the first line of stdout, then serves until killed.
- * --churn N changes N agents (tokens, status) every second, so a dashboard
- * has something to refresh.
+ * --churn N changes N agents' tokens every --churn-interval seconds (5, the
+ * app's refresh interval), so a dashboard has something to refresh.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -39,6 +39,7 @@ churn_cb (gpointer user_data)
       agent->cost_usd = agent->tokens_used * 0.0000025;
     }
   churn_round++;
+  swarm_fake_backend_invalidate_list (backend);
 
   return G_SOURCE_CONTINUE;
 }
@@ -58,13 +59,14 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(SwarmFakeBackend) backend = NULL;
   g_autoptr(GMainLoop) loop = NULL;
-  int port = 0, n_agents = 0, churn = 0;
+  int port = 0, n_agents = 0, churn = 0, churn_interval = 5;
   char *token = NULL;
   GOptionEntry entries[] = {
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 (0: any)", "N" },
     { "agents", 0, 0, G_OPTION_ARG_INT, &n_agents, "Sample agents to serve", "N" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Require this bearer token", "T" },
-    { "churn", 0, 0, G_OPTION_ARG_INT, &churn, "Agents changed every second", "N" },
+    { "churn", 0, 0, G_OPTION_ARG_INT, &churn, "Agents changed every --churn-interval seconds", "N" },
+    { "churn-interval", 0, 0, G_OPTION_ARG_INT, &churn_interval, "Seconds between changes (default 5)", "S" },
     { NULL }
   };
 
@@ -82,11 +84,12 @@ main (int   argc,
     swarm_fake_backend_set_token (backend, token);
   if (n_agents > 0)
     swarm_fake_backend_add_sample_agents (backend, n_agents, 42);
+  swarm_fake_backend_set_cache_list (backend, TRUE);
   g_free (token);
 
   churn_n = churn;
   if (churn > 0)
-    g_timeout_add_seconds (1, churn_cb, backend);
+    g_timeout_add_seconds (churn_interval, churn_cb, backend);
 
   printf ("%s\n", swarm_fake_backend_get_url (backend));
   fflush (stdout);

@@ -44,6 +44,8 @@ struct _SwarmFakeBackend
   gboolean    seed_only;
   SwarmFakeMode mode;
   guint       list_delay_ms;
+  gboolean    cache_list;
+  GBytes     *list_cache;   /* (owned) (nullable) */
 
   GPtrArray  *agents;      /* (element-type SwarmAgent) */
   GHashTable *logs;        /* id → GPtrArray of SwarmLogEntry */
@@ -111,6 +113,7 @@ swarm_fake_backend_finalize (GObject *object)
 
   g_free (self->url);
   g_free (self->token);
+  g_clear_pointer (&self->list_cache, g_bytes_unref);
   g_ptr_array_unref (self->agents);
   g_hash_table_unref (self->logs);
   g_list_free_full (self->overrides, (GDestroyNotify) override_free);
@@ -358,9 +361,27 @@ handle_list (SwarmFakeBackend  *self,
              SoupServerMessage *msg)
 {
   gsize length = 0;
-  g_autofree char *data = swarm_json_agent_list_to_data (self->agents, &length);
+  char *data;
+
+  if (self->cache_list && self->list_cache != NULL)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
+                                             "application/json", NULL);
+      soup_message_body_append_bytes (soup_server_message_get_response_body (msg), self->list_cache);
+      return;
+    }
+
+  data = swarm_json_agent_list_to_data (self->agents, &length);
+  if (self->cache_list)
+    {
+      self->list_cache = g_bytes_new_take (data, length);
+      handle_list (self, msg);
+      return;
+    }
 
   respond_json (msg, SOUP_STATUS_OK, data, length);
+  g_free (data);
 }
 
 typedef struct
@@ -408,6 +429,7 @@ handle_deploy (SwarmFakeBackend  *self,
 
   g_free (self->last_body);
   self->last_body = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  swarm_fake_backend_invalidate_list (self);
 
   root = swarm_json_parse_bytes (body, &error);
   if (root == NULL)
@@ -495,6 +517,8 @@ handle_agent (SwarmFakeBackend  *self,
   else if (strcmp (method, "DELETE") == 0)
     {
       const char *terminate = query != NULL ? g_hash_table_lookup (query, "terminate_only") : NULL;
+
+      swarm_fake_backend_invalidate_list (self);
 
       if (g_strcmp0 (terminate, "true") == 0)
         {
@@ -828,6 +852,27 @@ swarm_fake_backend_set_mode (SwarmFakeBackend *self,
   self->mode = mode;
 }
 
+/**
+ * swarm_fake_backend_set_cache_list:
+ *
+ * Serialises the list once and serves the same bytes until
+ * swarm_fake_backend_invalidate_list(), like swarmyardd, so a benchmark
+ * measures the app rather than this server.
+ */
+void
+swarm_fake_backend_set_cache_list (SwarmFakeBackend *self,
+                                   gboolean          cache)
+{
+  self->cache_list = cache;
+  g_clear_pointer (&self->list_cache, g_bytes_unref);
+}
+
+void
+swarm_fake_backend_invalidate_list (SwarmFakeBackend *self)
+{
+  g_clear_pointer (&self->list_cache, g_bytes_unref);
+}
+
 void
 swarm_fake_backend_set_list_delay_ms (SwarmFakeBackend *self,
                                       guint             delay_ms)
@@ -859,6 +904,7 @@ swarm_fake_backend_add_agent (SwarmFakeBackend *self,
     agent->started_at = g_date_time_ref (agent->created_at);
 
   g_ptr_array_add (self->agents, agent);
+  swarm_fake_backend_invalidate_list (self);
   return agent;
 }
 

@@ -36,6 +36,9 @@ void              swarm_fake_backend_set_seed_only (SwarmFakeBackend *self,
                                                     gboolean          seed_only);
 void              swarm_fake_backend_set_mode      (SwarmFakeBackend *self,
                                                     SwarmFakeMode     mode);
+void              swarm_fake_backend_set_cache_list (SwarmFakeBackend *self,
+                                                     gboolean          cache);
+void              swarm_fake_backend_invalidate_list (SwarmFakeBackend *self);
 void              swarm_fake_backend_set_list_delay_ms (SwarmFakeBackend *self,
                                                         guint             delay_ms);
 

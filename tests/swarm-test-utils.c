@@ -89,3 +89,23 @@ swarm_test_load_data (const char *name)
 
   return g_bytes_new_take (contents, length);
 }
+
+static gboolean
+is_null (gpointer data)
+{
+  return *(gpointer *) data == NULL;
+}
+
+/* Drops the caller's reference and asserts the object is finalized within
+ * two seconds: a GTask run in a thread may release its source object a
+ * moment after its callback ran. */
+void
+swarm_test_assert_finalize_soon (gpointer object)
+{
+  gpointer weak = object;
+
+  g_object_add_weak_pointer (G_OBJECT (object), &weak);
+  g_object_unref (object);
+  if (!swarm_test_wait_until (is_null, &weak, 2000))
+    g_error ("%s %p was not finalized", G_OBJECT_TYPE_NAME (object), weak);
+}

@@ -17,5 +17,6 @@ gboolean      swarm_test_wait_until      (gboolean     (*check) (gpointer data),
                                           guint          timeout_ms);
 GBytes       *swarm_test_load_data       (const char    *name);
 void          swarm_test_spin_ms         (guint          ms);
+void          swarm_test_assert_finalize_soon (gpointer      object);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 
 #include "swarm-agent-private.h"
 #include "swarm-core.h"
+#include "swarm-test-utils.h"
 
 typedef struct
 {
@@ -46,7 +47,7 @@ static void
 tear_down (Fixture       *f,
            gconstpointer  data)
 {
-  g_assert_finalize_object (f->store);
+  swarm_test_assert_finalize_soon (f->store);
   g_array_unref (f->changes);
 }
 
@@ -110,7 +111,7 @@ test_apply_in_place (Fixture       *f,
   guint tokens_notified = 0;
   guint any_notified = 0;
 
-  swarm_agent_store_apply (f->store, first, 0, 0, &diff);
+  swarm_agent_store_apply (f->store, first, 0, &diff);
   g_assert_cmpuint (diff.added, ==, 10);
   g_assert_cmpuint (f->changes->len, ==, 1);   /* one signal for all ten */
 
@@ -120,7 +121,7 @@ test_apply_in_place (Fixture       *f,
 
   ((SwarmAgent *) g_ptr_array_index (second, 3))->tokens_used = 999;
   g_array_set_size (f->changes, 0);
-  swarm_agent_store_apply (f->store, second, 0, 0, &diff);
+  swarm_agent_store_apply (f->store, second, 0, &diff);
 
   /* The same object, updated; only what changed notifies; no items-changed. */
   again = g_list_model_get_item (G_LIST_MODEL (f->store), 3);
@@ -146,7 +147,7 @@ test_remove_runs (Fixture       *f,
   SwarmStoreDiff diff;
   Change *c;
 
-  swarm_agent_store_apply (f->store, first, 0, 0, NULL);
+  swarm_agent_store_apply (f->store, first, 0, NULL);
   g_array_set_size (f->changes, 0);
 
   /* Remove 2, 3, 4 and 8: two contiguous runs, two signals. */
@@ -155,7 +156,7 @@ test_remove_runs (Fixture       *f,
   g_ptr_array_add (second, make_agent ("new-1", SWARM_AGENT_STATUS_PENDING, 0));
   g_ptr_array_add (second, make_agent ("new-2", SWARM_AGENT_STATUS_PENDING, 0));
 
-  swarm_agent_store_apply (f->store, second, 0, 0, &diff);
+  swarm_agent_store_apply (f->store, second, 0, &diff);
   g_assert_cmpuint (diff.removed, ==, 4);
   g_assert_cmpuint (diff.added, ==, 2);
   g_assert_cmpuint (f->changes->len, ==, 3);
@@ -187,11 +188,11 @@ test_provisional (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 1);
 
   /* A list requested before the deploy cannot know the new agent. */
-  swarm_agent_store_apply (f->store, empty, before, 0, NULL);
+  swarm_agent_store_apply (f->store, empty, before, NULL);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 1);
 
   /* One requested afterwards can. */
-  swarm_agent_store_apply (f->store, empty, g_get_monotonic_time () + 1, 0, NULL);
+  swarm_agent_store_apply (f->store, empty, g_get_monotonic_time () + 1, NULL);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 0);
 }
 
@@ -215,7 +216,7 @@ test_totals_and_elapsed (Fixture       *f,
   g_ptr_array_add (list, done);
   g_ptr_array_add (list, pending);
 
-  swarm_agent_store_apply (f->store, list, 0, now_us, NULL);
+  swarm_agent_store_apply (f->store, list, 0, NULL);
   swarm_agent_store_get_totals (f->store, &totals);
   g_assert_cmpuint (totals.sandboxes, ==, 2);
   g_assert_cmpuint (totals.active, ==, 1);
@@ -223,8 +224,85 @@ test_totals_and_elapsed (Fixture       *f,
   g_assert_cmpfloat_with_epsilon (totals.cost_usd, 2.0, 1e-9);
 
   /* Running: drawn from started_at; ended: the backend's figure. */
-  g_assert_cmpint (swarm_agent_get_elapsed_ms (swarm_agent_store_lookup (f->store, "r")), ==, 45000);
-  g_assert_cmpint (swarm_agent_get_elapsed_ms (swarm_agent_store_lookup (f->store, "d")), ==, 7000);
+  g_assert_cmpint (swarm_agent_compute_elapsed_ms (swarm_agent_store_lookup (f->store, "r"), now_us), ==, 45000);
+  g_assert_cmpint (swarm_agent_compute_elapsed_ms (swarm_agent_store_lookup (f->store, "d"), now_us), ==, 7000);
+}
+
+static void
+test_prepared_in_thread (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GPtrArray) first = make_list (100);
+  g_autoptr(GPtrArray) second = make_list (100);
+  g_autoptr(SwarmStoreUpdate) update = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  SwarmAgent *shown;
+  SwarmStoreDiff diff;
+  guint notified = 0;
+
+  swarm_agent_store_apply (f->store, first, 0, NULL);
+  shown = swarm_agent_store_lookup (f->store, "agent-042");
+  g_signal_connect (swarm_agent_store_lookup (f->store, "agent-007"), "notify", G_CALLBACK (count_cb), &notified);
+
+  ((SwarmAgent *) g_ptr_array_index (second, 42))->status = SWARM_AGENT_STATUS_FAILED;
+  g_ptr_array_remove_index (second, 99);
+
+  swarm_agent_store_prepare_async (f->store, second, NULL, swarm_test_store_result_cb, &slot);
+  result = swarm_test_wait_result (&slot);
+  update = swarm_agent_store_prepare_finish (f->store, result, &error);
+  g_assert_no_error (error);
+
+  g_array_set_size (f->changes, 0);
+  swarm_agent_store_apply_update (f->store, update, 0, &diff);
+  g_assert_cmpuint (diff.updated, ==, 1);
+  g_assert_cmpuint (diff.removed, ==, 1);
+  g_assert_cmpuint (diff.added, ==, 0);
+  g_assert_true (swarm_agent_store_lookup (f->store, "agent-042") == shown);
+  g_assert_cmpint (swarm_agent_get_status (shown), ==, SWARM_AGENT_STATUS_FAILED);
+  /* An agent that did not change is not touched at all. */
+  g_assert_cmpuint (notified, ==, 0);
+  g_assert_cmpuint (f->changes->len, ==, 1);
+
+  g_signal_handlers_disconnect_by_data (swarm_agent_store_lookup (f->store, "agent-007"), &notified);
+}
+
+static void
+test_fingerprint (void)
+{
+  g_autoptr(SwarmAgent) a = make_agent ("same", SWARM_AGENT_STATUS_RUNNING, 10);
+  g_autoptr(SwarmAgent) b = make_agent ("same", SWARM_AGENT_STATUS_RUNNING, 10);
+  guint64 before = swarm_agent_fingerprint (a);
+
+  g_assert_cmpuint (before, ==, swarm_agent_fingerprint (b));
+
+  /* A string, a number, a time, a list, the environment: each counts. */
+  swarm_set_str (&b->task_description, "other");
+  g_assert_cmpuint (swarm_agent_fingerprint (b), !=, before);
+  swarm_set_str (&b->task_description, "");
+  g_assert_cmpuint (swarm_agent_fingerprint (b), ==, before);
+  b->cost_usd += 0.001;
+  g_assert_cmpuint (swarm_agent_fingerprint (b), !=, before);
+  b->cost_usd = a->cost_usd;
+  b->completed_at = g_date_time_new_now_utc ();
+  g_assert_cmpuint (swarm_agent_fingerprint (b), !=, before);
+  g_clear_pointer (&b->completed_at, g_date_time_unref);
+  b->capabilities = g_strsplit ("x", " ", -1);
+  g_assert_cmpuint (swarm_agent_fingerprint (b), !=, before);
+  g_clear_pointer (&b->capabilities, g_strfreev);
+  b->environment = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_insert (b->environment, g_strdup ("K"), g_strdup ("v1"));
+  before = swarm_agent_fingerprint (b);
+  g_hash_table_insert (b->environment, g_strdup ("K"), g_strdup ("v2"));
+  g_assert_cmpuint (swarm_agent_fingerprint (b), !=, before);
+  /* The id too. */
+  {
+    g_autoptr(SwarmAgent) x = make_agent ("x", 0, 0);
+    g_autoptr(SwarmAgent) y = make_agent ("y", 0, 0);
+
+    g_assert_cmpuint (swarm_agent_fingerprint (x), !=, swarm_agent_fingerprint (y));
+  }
 }
 
 static void
@@ -233,7 +311,7 @@ test_remove_and_clear (Fixture       *f,
 {
   g_autoptr(GPtrArray) list = make_list (5);
 
-  swarm_agent_store_apply (f->store, list, 0, 0, NULL);
+  swarm_agent_store_apply (f->store, list, 0, NULL);
   g_assert_true (swarm_agent_store_remove (f->store, "agent-002"));
   g_assert_false (swarm_agent_store_remove (f->store, "agent-002"));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 4);
@@ -250,10 +328,12 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/swarm/agent-store/new-destroy", test_new_destroy);
+  g_test_add_func ("/swarm/agent-store/fingerprint", test_fingerprint);
   g_test_add ("/swarm/agent-store/apply-in-place", Fixture, NULL, set_up, test_apply_in_place, tear_down);
   g_test_add ("/swarm/agent-store/remove-runs", Fixture, NULL, set_up, test_remove_runs, tear_down);
   g_test_add ("/swarm/agent-store/provisional", Fixture, NULL, set_up, test_provisional, tear_down);
   g_test_add ("/swarm/agent-store/totals-and-elapsed", Fixture, NULL, set_up, test_totals_and_elapsed, tear_down);
+  g_test_add ("/swarm/agent-store/prepared-in-thread", Fixture, NULL, set_up, test_prepared_in_thread, tear_down);
   g_test_add ("/swarm/agent-store/remove-and-clear", Fixture, NULL, set_up, test_remove_and_clear, tear_down);
 
   return g_test_run ();

@@ -39,7 +39,7 @@ tear_down (Fixture       *f,
            gconstpointer  data)
 {
   g_assert_null (f->result);
-  g_assert_finalize_object (f->client);
+  swarm_test_assert_finalize_soon (f->client);
   g_assert_finalize_object (f->backend);
 }
 

@@ -45,6 +45,9 @@ struct _SwarmAgentTable
   char                *search;         /* (owned) (nullable): case-folded */
   int                  status_filter;  /* -1: every status */
 
+  gint64               sort_now_us;    /* the Time column sorts by the elapsed time at this moment */
+  gboolean             time_sorted;    /* the Time sorter was consulted by the last sort */
+
   GHashTable          *ticking;        /* GtkLabel → SwarmAgent: Time cells of running agents */
   guint                tick_id;
   gboolean             actions_enabled;
@@ -111,6 +114,21 @@ compare_status (gconstpointer a,
   return (sa > sb) - (sa < sb);
 }
 
+/* Time sorts by the elapsed time at the last refresh: computed from
+ * started_at at compare time, so a refresh changes no agent for it. */
+static int
+compare_time (gconstpointer a,
+              gconstpointer b,
+              gpointer      user_data)
+{
+  SwarmAgentTable *self = user_data;
+  gint64 ta = swarm_agent_compute_elapsed_ms ((SwarmAgent *) a, self->sort_now_us);
+  gint64 tb = swarm_agent_compute_elapsed_ms ((SwarmAgent *) b, self->sort_now_us);
+
+  self->time_sorted = TRUE;
+  return (ta > tb) - (ta < tb);
+}
+
 /* Cells ------------------------------------------------------------------ */
 
 static GtkWidget *
@@ -160,12 +178,64 @@ bind_cell (GtkListItem *list_item,
   ((void (*) (SwarmAgent *, GParamSpec *, GtkWidget *)) callback) (agent, NULL, child);
 }
 
-static void
-setup_label_cb (GtkSignalListItemFactory *factory,
-                GtkListItem              *list_item,
-                gpointer                  user_data)
+/* Tooltips are asked for when the pointer rests on a cell, not set at
+ * every bind: setting them costs more than the rest of a row's binding. */
+static gboolean
+on_query_tooltip_cb (GtkWidget  *widget,
+                     int         x,
+                     int         y,
+                     gboolean    keyboard,
+                     GtkTooltip *tooltip,
+                     gpointer    user_data)
 {
-  gtk_list_item_set_child (list_item, make_label (0.0));
+  const char *property = user_data;
+  SwarmAgent *agent = g_object_get_data (G_OBJECT (widget), "swarm-agent");
+  g_autofree char *text = NULL;
+
+  if (agent == NULL)
+    agent = g_object_get_data (G_OBJECT (gtk_widget_get_parent (widget)), "swarm-agent");
+  if (agent == NULL)
+    return FALSE;
+
+  if (g_str_equal (property, "error-message") && swarm_agent_get_status (agent) != SWARM_AGENT_STATUS_FAILED)
+    return FALSE;
+
+  g_object_get (agent, property, &text, NULL);
+  if (text == NULL || *text == '\0')
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+static void
+tooltip_from (GtkWidget  *widget,
+              const char *property)
+{
+  gtk_widget_set_has_tooltip (widget, TRUE);
+  g_signal_connect (widget, "query-tooltip", G_CALLBACK (on_query_tooltip_cb), (gpointer) property);
+}
+
+static void
+setup_name_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  GtkWidget *label = make_label (0.0);
+
+  tooltip_from (label, "name");
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+setup_task_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  GtkWidget *label = make_label (0.0);
+
+  tooltip_from (label, "task-description");
+  gtk_list_item_set_child (list_item, label);
 }
 
 static void
@@ -195,7 +265,6 @@ update_name (SwarmAgent *agent,
              GtkWidget  *label)
 {
   gtk_label_set_text (GTK_LABEL (label), swarm_agent_get_name (agent));
-  gtk_widget_set_tooltip_text (label, swarm_agent_get_name (agent));
 }
 
 static void
@@ -217,6 +286,7 @@ setup_status_cb (GtkSignalListItemFactory *factory,
 
   gtk_widget_set_halign (label, GTK_ALIGN_START);
   gtk_widget_add_css_class (label, "status-badge");
+  tooltip_from (label, "error-message");
   gtk_list_item_set_child (list_item, label);
 }
 
@@ -232,11 +302,6 @@ update_status (SwarmAgent *agent,
     gtk_widget_remove_css_class (label, classes[i]);
   gtk_widget_add_css_class (label, swarm_agent_status_to_string (status));
   gtk_label_set_text (GTK_LABEL (label), swarm_agent_status_get_label (status));
-
-  if (status == SWARM_AGENT_STATUS_FAILED && swarm_agent_get_error_message (agent) != NULL)
-    gtk_widget_set_tooltip_text (label, swarm_agent_get_error_message (agent));
-  else
-    gtk_widget_set_tooltip_text (label, NULL);
 }
 
 static void
@@ -273,6 +338,7 @@ setup_sandbox_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_MIDDLE);
   gtk_widget_set_hexpand (label, TRUE);
   gtk_widget_add_css_class (label, "monospace");
+  tooltip_from (label, "sandbox-id");
   gtk_box_append (GTK_BOX (box), label);
 
   gtk_widget_add_css_class (button, "flat");
@@ -299,7 +365,6 @@ update_sandbox (SwarmAgent *agent,
   const char *sandbox = swarm_agent_get_sandbox_id (agent);
 
   gtk_label_set_text (GTK_LABEL (label), sandbox != NULL ? sandbox : "—");
-  gtk_widget_set_tooltip_text (label, sandbox);
   gtk_widget_set_visible (button, sandbox != NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (label),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, sandbox != NULL ? sandbox : _("No sandbox yet"),
@@ -333,7 +398,6 @@ update_task (SwarmAgent *agent,
 
   g_strdelimit (one_line, "\n\r\t", ' ');
   gtk_label_set_text (GTK_LABEL (label), one_line);
-  gtk_widget_set_tooltip_text (label, task);
 }
 
 static void
@@ -445,7 +509,7 @@ bind_time_cb (GtkSignalListItemFactory *factory,
 
   bind_cell (list_item, "notify::status", G_CALLBACK (update_time));
   g_signal_connect_object (agent, "notify::started-at", G_CALLBACK (update_time), label, 0);
-  g_signal_connect_object (agent, "notify::elapsed-ms", G_CALLBACK (update_time), label, 0);
+  g_signal_connect_object (agent, "notify::execution-time-ms", G_CALLBACK (update_time), label, 0);
 }
 
 static void
@@ -640,7 +704,7 @@ swarm_agent_table_class_init (SwarmAgentTableClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentTable, actions_column);
 
   gtk_widget_class_bind_template_callback (widget_class, on_column_view_activate_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "setup_name_cb", G_CALLBACK (setup_label_cb));
+  gtk_widget_class_bind_template_callback (widget_class, setup_name_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_name_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "unbind_name_cb", G_CALLBACK (unbind_cell_cb));
   gtk_widget_class_bind_template_callback (widget_class, setup_status_cb);
@@ -649,7 +713,7 @@ swarm_agent_table_class_init (SwarmAgentTableClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, setup_sandbox_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_sandbox_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "unbind_sandbox_cb", G_CALLBACK (unbind_cell_cb));
-  gtk_widget_class_bind_template_callback_full (widget_class, "setup_task_cb", G_CALLBACK (setup_label_cb));
+  gtk_widget_class_bind_template_callback (widget_class, setup_task_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_task_cb);
   gtk_widget_class_bind_template_callback_full (widget_class, "unbind_task_cb", G_CALLBACK (unbind_cell_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "setup_tokens_cb", G_CALLBACK (setup_number_cb));
@@ -676,6 +740,7 @@ swarm_agent_table_init (SwarmAgentTable *self)
   g_autoptr(GtkMultiSorter) sorter = NULL;
   g_autoptr(GtkNumericSorter) newest_first = NULL;
   GtkSorter *status_sorter;
+  GtkSorter *time_sorter;
 
   self->status_filter = -1;
   self->actions_enabled = TRUE;
@@ -686,6 +751,11 @@ swarm_agent_table_init (SwarmAgentTable *self)
   status_sorter = GTK_SORTER (gtk_custom_sorter_new (compare_status, NULL, NULL));
   gtk_column_view_column_set_sorter (self->status_column, status_sorter);
   g_object_unref (status_sorter);
+
+  self->sort_now_us = g_get_real_time ();
+  time_sorter = GTK_SORTER (gtk_custom_sorter_new (compare_time, self, NULL));
+  gtk_column_view_column_set_sorter (self->time_column, time_sorter);
+  g_object_unref (time_sorter);
 
   /* The user's column first; among equals, and by default, newest first. */
   newest_first = gtk_numeric_sorter_new (gtk_property_expression_new (SWARM_TYPE_AGENT, NULL,
@@ -809,9 +879,16 @@ swarm_agent_table_store_changed (SwarmAgentTable      *self,
       (self->search != NULL && (diff->changes & searched)))
     gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
 
+  /* Running agents' time moves on at every refresh, even if nothing changed. */
+  self->sort_now_us = g_get_real_time ();
+
   column_sorter = gtk_column_view_get_sorter (self->column_view);
-  if (gtk_sorter_get_order (column_sorter) != GTK_SORTER_ORDER_NONE && (diff->changes & shown))
-    gtk_sorter_changed (column_sorter, GTK_SORTER_CHANGE_DIFFERENT);
+  if (gtk_sorter_get_order (column_sorter) != GTK_SORTER_ORDER_NONE &&
+      ((diff->changes & shown) || self->time_sorted))
+    {
+      self->time_sorted = FALSE;
+      gtk_sorter_changed (column_sorter, GTK_SORTER_CHANGE_DIFFERENT);
+    }
 }
 
 /**

@@ -6,6 +6,12 @@
  * contiguous run, and appends the new ones in one: a sort model above sees
  * a handful of signals per refresh, never one per agent.
  *
+ * Finding what changed is the costly part with thousands of agents, so it
+ * happens in a worker thread (swarm_agent_store_prepare_async()): each
+ * listed agent's fingerprint is compared with the one it had in the
+ * previous list, and the main thread then touches only the agents that
+ * changed.  The unchanged ones of the new list are freed in the worker.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "swarm-agent-store"
@@ -13,6 +19,10 @@
 #include "config.h"
 
 #include "swarm-agent-store.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 struct _SwarmAgentStore
 {
@@ -22,7 +32,30 @@ struct _SwarmAgentStore
   GHashTable *by_id;        /* (owned): id → SwarmAgent, borrowed from items */
   GHashTable *provisional;  /* (owned): id → insertion time (µs), for rows added
                              * before the backend listed them */
+  GHashTable *snapshot;     /* (owned) (nullable): id → fingerprint (guint64 *) of
+                             * the last list; handed to the next worker */
 };
+
+struct _SwarmStoreUpdate
+{
+  GHashTable *snapshot;     /* (owned): the new list, id → fingerprint */
+  GPtrArray  *changed;      /* (owned): agents listed before, now different */
+  GPtrArray  *added;        /* (owned): agents not listed before */
+  GPtrArray  *removed;      /* (owned) (element-type utf8): ids no longer listed */
+};
+
+void
+swarm_store_update_free (SwarmStoreUpdate *update)
+{
+  if (update == NULL)
+    return;
+
+  g_clear_pointer (&update->snapshot, g_hash_table_unref);
+  g_clear_pointer (&update->changed, g_ptr_array_unref);
+  g_clear_pointer (&update->added, g_ptr_array_unref);
+  g_clear_pointer (&update->removed, g_ptr_array_unref);
+  g_free (update);
+}
 
 static void list_model_iface_init (GListModelInterface *iface);
 
@@ -68,6 +101,7 @@ swarm_agent_store_finalize (GObject *object)
 
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_pointer (&self->provisional, g_hash_table_unref);
+  g_clear_pointer (&self->snapshot, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
 
   G_OBJECT_CLASS (swarm_agent_store_parent_class)->finalize (object);
@@ -132,85 +166,203 @@ remove_marked (SwarmAgentStore *self,
   return removed;
 }
 
+/* Compares @agents with the fingerprints in @previous, in any thread. */
+static SwarmStoreUpdate *
+prepare (GHashTable *previous,
+         GPtrArray  *agents)
+{
+  SwarmStoreUpdate *update = g_new0 (SwarmStoreUpdate, 1);
+
+  update->snapshot = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  update->changed = g_ptr_array_new_with_free_func (g_object_unref);
+  update->added = g_ptr_array_new_with_free_func (g_object_unref);
+  update->removed = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < agents->len; i++)
+    {
+      SwarmAgent *agent = g_ptr_array_index (agents, i);
+      const char *id = swarm_agent_get_id (agent);
+      guint64 fingerprint = swarm_agent_fingerprint (agent);
+      guint64 *before = previous != NULL ? g_hash_table_lookup (previous, id) : NULL;
+
+      if (before == NULL)
+        g_ptr_array_add (update->added, g_object_ref (agent));
+      else if (*before != fingerprint)
+        g_ptr_array_add (update->changed, g_object_ref (agent));
+
+      g_hash_table_replace (update->snapshot, g_strdup (id), g_memdup2 (&fingerprint, sizeof fingerprint));
+    }
+
+  if (previous != NULL)
+    {
+      GHashTableIter iter;
+      gpointer id;
+
+      g_hash_table_iter_init (&iter, previous);
+      while (g_hash_table_iter_next (&iter, &id, NULL))
+        if (!g_hash_table_contains (update->snapshot, id))
+          g_ptr_array_add (update->removed, g_strdup (id));
+    }
+
+  return update;
+}
+
+typedef struct
+{
+  GHashTable *previous;   /* (owned) (nullable) */
+  GPtrArray  *agents;     /* (owned) */
+} PrepareData;
+
+static void
+prepare_data_free (PrepareData *data)
+{
+  g_clear_pointer (&data->previous, g_hash_table_unref);
+  g_clear_pointer (&data->agents, g_ptr_array_unref);
+  g_free (data);
+}
+
+static void
+prepare_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  PrepareData *data = task_data;
+  SwarmStoreUpdate *update = prepare (data->previous, data->agents);
+
+  /* The old snapshot and the parsed list are freed here, not on the main
+   * thread; then the freed memory goes back to the system, or a 10 MB list
+   * every five seconds leaves the heap that much larger. */
+  g_clear_pointer (&data->previous, g_hash_table_unref);
+  g_clear_pointer (&data->agents, g_ptr_array_unref);
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+
+  g_task_return_pointer (task, update, (GDestroyNotify) swarm_store_update_free);
+}
+
 /**
- * swarm_agent_store_apply:
- * @agents: (element-type SwarmAgent): a complete list from the backend
- * @request_started_us: when the request for @agents was sent (monotonic
- *   time); rows added locally after that are kept even if not listed
- * @now_unix_us: the wall-clock time used for the elapsed time of running
- *   agents, which the Time column sorts by
- * @diff: (out) (optional): what changed
+ * swarm_agent_store_prepare_async:
+ * @agents: (transfer none) (element-type SwarmAgent): a complete list from
+ *   the backend; no one may change these agents any more: the ones that
+ *   changed or are new become the store's
  *
- * Makes the store show @agents: existing objects are updated in place,
- * missing ones removed, new ones appended.
+ * Works out, in a worker thread, what makes the store show @agents.
  */
 void
-swarm_agent_store_apply (SwarmAgentStore *self,
-                         GPtrArray       *agents,
-                         gint64           request_started_us,
-                         gint64           now_unix_us,
-                         SwarmStoreDiff  *diff)
+swarm_agent_store_prepare_async (SwarmAgentStore     *self,
+                                 GPtrArray           *agents,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
 {
-  g_autoptr(GHashTable) listed = NULL;
+  g_autoptr(GTask) task = NULL;
+  PrepareData *data;
+
+  g_return_if_fail (SWARM_IS_AGENT_STORE (self));
+  g_return_if_fail (agents != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, swarm_agent_store_prepare_async);
+
+  /* The worker takes the snapshot and frees it: 10,000 agents are not
+   * freed on the main thread.  (If the task is cancelled the next list is
+   * compared with nothing; every agent is then looked at once more.) */
+  data = g_new0 (PrepareData, 1);
+  data->previous = g_steal_pointer (&self->snapshot);
+  data->agents = g_ptr_array_ref (agents);
+  g_task_set_task_data (task, data, (GDestroyNotify) prepare_data_free);
+
+  g_task_run_in_thread (task, prepare_thread);
+}
+
+SwarmStoreUpdate *
+swarm_agent_store_prepare_finish (SwarmAgentStore  *self,
+                                  GAsyncResult     *result,
+                                  GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * swarm_agent_store_apply_update:
+ * @update: what swarm_agent_store_prepare_async() worked out
+ * @request_started_us: when the list was requested (monotonic time); rows
+ *   added locally after that stay even if the list lacks them
+ * @diff: (out) (optional): what changed
+ *
+ * Changes the objects of the agents that changed, removes the ones gone
+ * and appends the new ones.  Costs nothing for the agents that did not
+ * change.
+ */
+void
+swarm_agent_store_apply_update (SwarmAgentStore  *self,
+                                SwarmStoreUpdate *update,
+                                gint64            request_started_us,
+                                SwarmStoreDiff   *diff)
+{
   g_autoptr(GHashTable) doomed = NULL;
   g_autoptr(GPtrArray) fresh = NULL;
   SwarmStoreDiff result = { 0, };
 
   g_return_if_fail (SWARM_IS_AGENT_STORE (self));
-  g_return_if_fail (agents != NULL);
+  g_return_if_fail (update != NULL);
 
-  listed = g_hash_table_new (g_str_hash, g_str_equal);
   fresh = g_ptr_array_new_with_free_func (g_object_unref);
 
-  for (guint i = 0; i < agents->len; i++)
+  for (guint i = 0; i < update->changed->len + update->added->len; i++)
     {
-      SwarmAgent *incoming = g_ptr_array_index (agents, i);
+      SwarmAgent *incoming = i < update->changed->len ? g_ptr_array_index (update->changed, i)
+                                                      : g_ptr_array_index (update->added, i - update->changed->len);
       const char *id = swarm_agent_get_id (incoming);
       SwarmAgent *existing = g_hash_table_lookup (self->by_id, id);
-      gint64 elapsed = swarm_agent_compute_elapsed_ms (incoming, now_unix_us);
-
-      g_hash_table_add (listed, (gpointer) id);
 
       if (existing != NULL)
         {
           SwarmAgentChange changes = swarm_agent_update_from (existing, incoming);
-
-          if (elapsed != swarm_agent_get_elapsed_ms (existing))
-            {
-              swarm_agent_set_elapsed_ms (existing, elapsed);
-              changes |= SWARM_AGENT_CHANGE_TIME;
-            }
 
           if (changes != SWARM_AGENT_CHANGE_NONE)
             {
               result.changes |= changes;
               result.updated++;
             }
-
-          g_hash_table_remove (self->provisional, id);
         }
       else
         {
-          swarm_agent_set_elapsed_ms (incoming, elapsed);
           g_ptr_array_add (fresh, g_object_ref (incoming));
         }
+
+      if (g_hash_table_size (self->provisional) > 0)
+        g_hash_table_remove (self->provisional, id);
     }
 
   doomed = g_hash_table_new (NULL, NULL);
-  for (guint i = 0; i < self->items->len; i++)
+  for (guint i = 0; i < update->removed->len; i++)
     {
-      SwarmAgent *agent = g_ptr_array_index (self->items, i);
-      const char *id = swarm_agent_get_id (agent);
-      gint64 *added_at;
+      SwarmAgent *agent = g_hash_table_lookup (self->by_id, g_ptr_array_index (update->removed, i));
 
-      if (g_hash_table_contains (listed, id))
-        continue;
+      if (agent != NULL && !g_hash_table_contains (self->provisional, swarm_agent_get_id (agent)))
+        g_hash_table_add (doomed, agent);
+    }
 
-      added_at = g_hash_table_lookup (self->provisional, id);
-      if (added_at != NULL && *added_at >= request_started_us)
-        continue;   /* added after the request left: the list cannot know it */
+  /* Rows added before this list was requested, and still not in it. */
+  if (g_hash_table_size (self->provisional) > 0)
+    {
+      GHashTableIter iter;
+      gpointer id, added_at;
 
-      g_hash_table_add (doomed, agent);
+      g_hash_table_iter_init (&iter, self->provisional);
+      while (g_hash_table_iter_next (&iter, &id, &added_at))
+        {
+          SwarmAgent *agent = g_hash_table_lookup (self->by_id, id);
+
+          if (agent != NULL && *(gint64 *) added_at < request_started_us &&
+              !g_hash_table_contains (update->snapshot, id))
+            g_hash_table_add (doomed, agent);
+        }
     }
 
   if (g_hash_table_size (doomed) > 0)
@@ -232,8 +384,34 @@ swarm_agent_store_apply (SwarmAgentStore *self,
       g_list_model_items_changed (G_LIST_MODEL (self), position, 0, fresh->len);
     }
 
+  g_clear_pointer (&self->snapshot, g_hash_table_unref);
+  self->snapshot = g_steal_pointer (&update->snapshot);
+
   if (diff != NULL)
     *diff = result;
+}
+
+/**
+ * swarm_agent_store_apply:
+ * @agents: (element-type SwarmAgent): a complete list from the backend
+ * @request_started_us: see swarm_agent_store_apply_update()
+ * @diff: (out) (optional): what changed
+ *
+ * Prepares and applies in the calling thread: for small lists and tests.
+ */
+void
+swarm_agent_store_apply (SwarmAgentStore *self,
+                         GPtrArray       *agents,
+                         gint64           request_started_us,
+                         SwarmStoreDiff  *diff)
+{
+  g_autoptr(SwarmStoreUpdate) update = NULL;
+
+  g_return_if_fail (SWARM_IS_AGENT_STORE (self));
+  g_return_if_fail (agents != NULL);
+
+  update = prepare (self->snapshot, agents);
+  swarm_agent_store_apply_update (self, update, request_started_us, diff);
 }
 
 /**
@@ -340,6 +518,7 @@ swarm_agent_store_clear (SwarmAgentStore *self)
 
   g_hash_table_remove_all (self->by_id);
   g_hash_table_remove_all (self->provisional);
+  g_clear_pointer (&self->snapshot, g_hash_table_unref);
   g_ptr_array_set_size (self->items, 0);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
 }

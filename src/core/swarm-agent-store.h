@@ -18,6 +18,8 @@ typedef struct
   double cost_usd;
 } SwarmTotals;
 
+typedef struct _SwarmStoreUpdate SwarmStoreUpdate;
+
 typedef struct
 {
   SwarmAgentChange changes;   /* union over every updated agent */
@@ -33,8 +35,20 @@ SwarmAgentStore *swarm_agent_store_new        (void);
 void             swarm_agent_store_apply      (SwarmAgentStore *self,
                                                GPtrArray       *agents,
                                                gint64           request_started_us,
-                                               gint64           now_unix_us,
                                                SwarmStoreDiff  *diff);
+void             swarm_agent_store_prepare_async  (SwarmAgentStore     *self,
+                                                   GPtrArray           *agents,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+SwarmStoreUpdate *swarm_agent_store_prepare_finish (SwarmAgentStore    *self,
+                                                    GAsyncResult       *result,
+                                                    GError            **error);
+void             swarm_agent_store_apply_update (SwarmAgentStore  *self,
+                                                 SwarmStoreUpdate *update,
+                                                 gint64            request_started_us,
+                                                 SwarmStoreDiff   *diff);
+void             swarm_store_update_free      (SwarmStoreUpdate *update);
 SwarmAgent      *swarm_agent_store_lookup     (SwarmAgentStore *self,
                                                const char      *agent_id);
 void             swarm_agent_store_add        (SwarmAgentStore *self,
@@ -46,5 +60,7 @@ void             swarm_agent_store_update     (SwarmAgentStore *self,
 void             swarm_agent_store_clear      (SwarmAgentStore *self);
 void             swarm_agent_store_get_totals (SwarmAgentStore *self,
                                                SwarmTotals     *totals);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SwarmStoreUpdate, swarm_store_update_free)
 
 G_END_DECLS

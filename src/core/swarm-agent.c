@@ -437,14 +437,48 @@ environment_equal (GHashTable *a,
   return TRUE;
 }
 
+/* Every stored field of an agent, once: diff_fields() and
+ * swarm_agent_fingerprint() expand it.  (id is the identity, compared
+ * apart; environment values are handled apart too.) */
+#define AGENT_FIELDS(STR, VAL, DT, STRV)                                        \
+  STR (name, PROP_NAME, SWARM_AGENT_CHANGE_NAME);                               \
+  STR (agent_type, PROP_AGENT_TYPE, SWARM_AGENT_CHANGE_OTHER);                  \
+  VAL (status, PROP_STATUS, SWARM_AGENT_CHANGE_STATUS);                         \
+  STR (sandbox_id, PROP_SANDBOX_ID, SWARM_AGENT_CHANGE_SANDBOX);                \
+  STR (task_description, PROP_TASK_DESCRIPTION, SWARM_AGENT_CHANGE_TASK);       \
+  VAL (tokens_used, PROP_TOKENS_USED, SWARM_AGENT_CHANGE_TOKENS);               \
+  VAL (cost_usd, PROP_COST_USD, SWARM_AGENT_CHANGE_COST);                       \
+  VAL (execution_time_ms, PROP_EXECUTION_TIME_MS, SWARM_AGENT_CHANGE_TIME);     \
+  DT (created_at, PROP_CREATED_AT, SWARM_AGENT_CHANGE_CREATED);                 \
+  DT (completed_at, PROP_COMPLETED_AT, SWARM_AGENT_CHANGE_OTHER);               \
+  STR (error_message, PROP_ERROR_MESSAGE, SWARM_AGENT_CHANGE_OTHER);            \
+  STR (template_id, PROP_TEMPLATE, SWARM_AGENT_CHANGE_OTHER);                   \
+  STRV (capabilities, PROP_CAPABILITIES, SWARM_AGENT_CHANGE_OTHER);             \
+  VAL (config_timeout, PROP_CONFIG_TIMEOUT, SWARM_AGENT_CHANGE_OTHER);          \
+  STR (config_model, PROP_CONFIG_MODEL, SWARM_AGENT_CHANGE_OTHER);              \
+  VAL (config_max_steps, PROP_CONFIG_MAX_STEPS, SWARM_AGENT_CHANGE_OTHER);      \
+  VAL (config_max_cost_usd, PROP_CONFIG_MAX_COST_USD, SWARM_AGENT_CHANGE_OTHER);\
+  STR (model, PROP_MODEL, SWARM_AGENT_CHANGE_OTHER);                            \
+  VAL (steps, PROP_STEPS, SWARM_AGENT_CHANGE_OTHER);                            \
+  VAL (result_truncated, PROP_RESULT_TRUNCATED, SWARM_AGENT_CHANGE_OTHER);      \
+  STR (result, PROP_RESULT, SWARM_AGENT_CHANGE_OTHER);                          \
+  DT (started_at, PROP_STARTED_AT, SWARM_AGENT_CHANGE_TIME);                    \
+  DT (updated_at, PROP_UPDATED_AT, SWARM_AGENT_CHANGE_OTHER);                   \
+  STR (sandbox_driver, PROP_SANDBOX_DRIVER, SWARM_AGENT_CHANGE_OTHER);          \
+  STRV (environment_keys, PROP_ENVIRONMENT_KEYS, SWARM_AGENT_CHANGE_OTHER);
+
+/* Each macro compares one field; when @apply, it also copies it and notifies. */
 #define UPDATE_STR(field, prop, change)                             \
   G_STMT_START {                                                    \
     if (g_strcmp0 (self->field, other->field) != 0)                 \
       {                                                             \
-        g_free (self->field);                                       \
-        self->field = g_strdup (other->field);                      \
-        g_object_notify_by_pspec (object, properties[prop]);        \
         changes |= change;                                          \
+        if (apply)                                                  \
+          {                                                         \
+            g_free (self->field);                                   \
+            self->field = g_strdup (other->field);                  \
+            g_object_notify_by_pspec (object, properties[prop]);    \
+          }                                                         \
       }                                                             \
   } G_STMT_END
 
@@ -452,9 +486,12 @@ environment_equal (GHashTable *a,
   G_STMT_START {                                                    \
     if (self->field != other->field)                                \
       {                                                             \
-        self->field = other->field;                                 \
-        g_object_notify_by_pspec (object, properties[prop]);        \
         changes |= change;                                          \
+        if (apply)                                                  \
+          {                                                         \
+            self->field = other->field;                             \
+            g_object_notify_by_pspec (object, properties[prop]);    \
+          }                                                         \
       }                                                             \
   } G_STMT_END
 
@@ -462,11 +499,14 @@ environment_equal (GHashTable *a,
   G_STMT_START {                                                    \
     if (!date_time_equal0 (self->field, other->field))              \
       {                                                             \
-        g_clear_pointer (&self->field, g_date_time_unref);          \
-        if (other->field != NULL)                                   \
-          self->field = g_date_time_ref (other->field);             \
-        g_object_notify_by_pspec (object, properties[prop]);        \
         changes |= change;                                          \
+        if (apply)                                                  \
+          {                                                         \
+            g_clear_pointer (&self->field, g_date_time_unref);      \
+            if (other->field != NULL)                               \
+              self->field = g_date_time_ref (other->field);         \
+            g_object_notify_by_pspec (object, properties[prop]);    \
+          }                                                         \
       }                                                             \
   } G_STMT_END
 
@@ -474,12 +514,143 @@ environment_equal (GHashTable *a,
   G_STMT_START {                                                    \
     if (!strv_equal0 (self->field, other->field))                   \
       {                                                             \
-        g_strfreev (self->field);                                   \
-        self->field = g_strdupv (other->field);                     \
-        g_object_notify_by_pspec (object, properties[prop]);        \
         changes |= change;                                          \
+        if (apply)                                                  \
+          {                                                         \
+            g_strfreev (self->field);                               \
+            self->field = g_strdupv (other->field);                 \
+            g_object_notify_by_pspec (object, properties[prop]);    \
+          }                                                         \
       }                                                             \
   } G_STMT_END
+
+/* Compares every field of @self and @other; with @apply, copies the ones
+ * that differ into @self and notifies them.  The one list of fields, for
+ * updating, comparing and copying alike. */
+static SwarmAgentChange
+diff_fields (SwarmAgent *self,
+             SwarmAgent *other,
+             gboolean    apply)
+{
+  GObject *object = G_OBJECT (self);
+  SwarmAgentChange changes = SWARM_AGENT_CHANGE_NONE;
+
+  AGENT_FIELDS (UPDATE_STR, UPDATE_VAL, UPDATE_DT, UPDATE_STRV)
+
+  /* created-unix-ms is derived from created_at. */
+  if (apply && (changes & SWARM_AGENT_CHANGE_CREATED))
+    g_object_notify_by_pspec (object, properties[PROP_CREATED_UNIX_MS]);
+
+  if (!environment_equal (self->environment, other->environment))
+    {
+      changes |= SWARM_AGENT_CHANGE_OTHER;
+      if (apply)
+        {
+          clear_environment (&self->environment);
+          if (other->environment != NULL)
+            self->environment = g_hash_table_ref (other->environment);
+        }
+    }
+
+  return changes;
+}
+
+#undef UPDATE_STR
+#undef UPDATE_VAL
+#undef UPDATE_DT
+#undef UPDATE_STRV
+
+/* Fingerprints: FNV-1a over every field, to find changes in a worker
+ * without keeping the previous objects around. */
+#define FNV_OFFSET G_GUINT64_CONSTANT (14695981039346656037)
+#define FNV_PRIME  G_GUINT64_CONSTANT (1099511628211)
+
+static guint64
+fp_bytes (guint64     h,
+          const void *data,
+          gsize       length)
+{
+  const guint8 *p = data;
+
+  for (gsize i = 0; i < length; i++)
+    h = (h ^ p[i]) * FNV_PRIME;
+  return h;
+}
+
+static guint64
+fp_str (guint64     h,
+        const char *str)
+{
+  static const guint8 null_marker = 0xff;
+
+  /* The terminating NUL keeps "ab","c" apart from "a","bc". */
+  return str != NULL ? fp_bytes (h, str, strlen (str) + 1) : fp_bytes (h, &null_marker, 1);
+}
+
+static guint64
+fp_date_time (guint64    h,
+              GDateTime *time)
+{
+  gint64 us = time != NULL ? g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time)
+                           : G_MININT64;
+
+  return fp_bytes (h, &us, sizeof us);
+}
+
+static guint64
+fp_strv (guint64  h,
+         char   **strv)
+{
+  guint n = strv != NULL ? g_strv_length (strv) : 0;
+
+  h = fp_bytes (h, &n, sizeof n);
+  for (guint i = 0; i < n; i++)
+    h = fp_str (h, strv[i]);
+  return h;
+}
+
+#define FP_STR(field, prop, change)  h = fp_str (h, self->field)
+#define FP_VAL(field, prop, change)  h = fp_bytes (h, &self->field, sizeof self->field)
+#define FP_DT(field, prop, change)   h = fp_date_time (h, self->field)
+#define FP_STRV(field, prop, change) h = fp_strv (h, self->field)
+
+/**
+ * swarm_agent_fingerprint:
+ *
+ * Returns: a 64-bit hash of every field: two agents with the same
+ *   fingerprint are, for any practical purpose, equal.  Safe to call from
+ *   any thread on an agent no thread changes.
+ */
+guint64
+swarm_agent_fingerprint (SwarmAgent *self)
+{
+  guint64 h = FNV_OFFSET;
+
+  g_return_val_if_fail (SWARM_IS_AGENT (self), 0);
+
+  h = fp_str (h, self->id);
+  AGENT_FIELDS (FP_STR, FP_VAL, FP_DT, FP_STRV)
+
+  if (self->environment != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key, value;
+      guint64 entries = 0;
+
+      /* Order-independent: a table's order is not its content. */
+      g_hash_table_iter_init (&iter, self->environment);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        entries += fp_str (fp_str (FNV_OFFSET, key), value);
+      h = fp_bytes (h, &entries, sizeof entries);
+    }
+
+  return h;
+}
+
+#undef FP_STR
+#undef FP_VAL
+#undef FP_DT
+#undef FP_STRV
 
 /**
  * swarm_agent_update_from:
@@ -495,8 +666,7 @@ SwarmAgentChange
 swarm_agent_update_from (SwarmAgent *self,
                          SwarmAgent *other)
 {
-  GObject *object = G_OBJECT (self);
-  SwarmAgentChange changes = SWARM_AGENT_CHANGE_NONE;
+  SwarmAgentChange changes;
 
   g_return_val_if_fail (SWARM_IS_AGENT (self), SWARM_AGENT_CHANGE_NONE);
   g_return_val_if_fail (SWARM_IS_AGENT (other), SWARM_AGENT_CHANGE_NONE);
@@ -504,59 +674,18 @@ swarm_agent_update_from (SwarmAgent *self,
   if (self == other)
     return SWARM_AGENT_CHANGE_NONE;
 
-  g_object_freeze_notify (object);
+  /* Compare first: freezing notifications costs more than comparing. */
+  changes = diff_fields (self, other, FALSE);
+  if (changes == SWARM_AGENT_CHANGE_NONE)
+    return changes;
 
-  UPDATE_STR (name, PROP_NAME, SWARM_AGENT_CHANGE_NAME);
-  UPDATE_STR (agent_type, PROP_AGENT_TYPE, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_VAL (status, PROP_STATUS, SWARM_AGENT_CHANGE_STATUS);
-  UPDATE_STR (sandbox_id, PROP_SANDBOX_ID, SWARM_AGENT_CHANGE_SANDBOX);
-  UPDATE_STR (task_description, PROP_TASK_DESCRIPTION, SWARM_AGENT_CHANGE_TASK);
-  UPDATE_VAL (tokens_used, PROP_TOKENS_USED, SWARM_AGENT_CHANGE_TOKENS);
-  UPDATE_VAL (cost_usd, PROP_COST_USD, SWARM_AGENT_CHANGE_COST);
-  UPDATE_VAL (execution_time_ms, PROP_EXECUTION_TIME_MS, SWARM_AGENT_CHANGE_TIME);
-  if (!date_time_equal0 (self->created_at, other->created_at))
-    {
-      g_clear_pointer (&self->created_at, g_date_time_unref);
-      if (other->created_at != NULL)
-        self->created_at = g_date_time_ref (other->created_at);
-      g_object_notify_by_pspec (object, properties[PROP_CREATED_AT]);
-      g_object_notify_by_pspec (object, properties[PROP_CREATED_UNIX_MS]);
-      changes |= SWARM_AGENT_CHANGE_CREATED;
-    }
-  UPDATE_DT (completed_at, PROP_COMPLETED_AT, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_STR (error_message, PROP_ERROR_MESSAGE, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_STR (template_id, PROP_TEMPLATE, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_STRV (capabilities, PROP_CAPABILITIES, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_VAL (config_timeout, PROP_CONFIG_TIMEOUT, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_STR (config_model, PROP_CONFIG_MODEL, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_VAL (config_max_steps, PROP_CONFIG_MAX_STEPS, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_VAL (config_max_cost_usd, PROP_CONFIG_MAX_COST_USD, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_STR (model, PROP_MODEL, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_VAL (steps, PROP_STEPS, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_VAL (result_truncated, PROP_RESULT_TRUNCATED, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_STR (result, PROP_RESULT, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_DT (started_at, PROP_STARTED_AT, SWARM_AGENT_CHANGE_TIME);
-  UPDATE_DT (updated_at, PROP_UPDATED_AT, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_STR (sandbox_driver, PROP_SANDBOX_DRIVER, SWARM_AGENT_CHANGE_OTHER);
-  UPDATE_STRV (environment_keys, PROP_ENVIRONMENT_KEYS, SWARM_AGENT_CHANGE_OTHER);
-
-  if (!environment_equal (self->environment, other->environment))
-    {
-      clear_environment (&self->environment);
-      if (other->environment != NULL)
-        self->environment = g_hash_table_ref (other->environment);
-      changes |= SWARM_AGENT_CHANGE_OTHER;
-    }
-
-  g_object_thaw_notify (object);
+  g_object_freeze_notify (G_OBJECT (self));
+  diff_fields (self, other, TRUE);
+  g_object_thaw_notify (G_OBJECT (self));
 
   return changes;
 }
 
-#undef UPDATE_STR
-#undef UPDATE_VAL
-#undef UPDATE_DT
-#undef UPDATE_STRV
 
 static const char * const status_names[] = {
   [SWARM_AGENT_STATUS_PENDING] = "pending",

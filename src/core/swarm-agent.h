@@ -77,6 +77,7 @@ void              swarm_agent_set_status            (SwarmAgent       *self,
 
 SwarmAgentChange  swarm_agent_update_from           (SwarmAgent       *self,
                                                      SwarmAgent       *other);
+guint64           swarm_agent_fingerprint           (SwarmAgent       *self);
 
 const char       *swarm_agent_status_to_string      (SwarmAgentStatus  status);
 gboolean          swarm_agent_status_from_string    (const char       *str,

@@ -16,11 +16,15 @@
 #include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "swarm-client.h"
 #include "swarm-json.h"
 #include "swarm-utils.h"
 
-#define READ_CHUNK            (64 * 1024)
+#define READ_CHUNK            (256 * 1024)
 #define THREAD_PARSE_MIN      (100 * 1024)
 #define SERVER_MESSAGE_MAX    500
 
@@ -61,6 +65,7 @@ typedef enum
 typedef struct
 {
   RequestKind   kind;
+  SoupSession  *session;          /* (owned) */
   SoupMessage  *msg;              /* (owned) */
   char         *base_url;         /* (owned): for messages */
   GCancellable *cancellable;      /* (owned): the exchange's own */
@@ -68,7 +73,7 @@ typedef struct
   gulong        user_cancel_id;
   GSource      *deadline;         /* (owned) (nullable) */
   guint         timeout_ms;
-  gboolean      timed_out;
+  int           timed_out;        /* atomic: set on the main thread, read by a worker */
   GInputStream *stream;           /* (owned) (nullable) */
   GByteArray   *body;             /* (owned) */
   gsize         max_body;
@@ -91,6 +96,7 @@ exchange_free (Exchange *ex)
   g_clear_object (&ex->cancellable);
   g_clear_object (&ex->stream);
   g_clear_object (&ex->msg);
+  g_clear_object (&ex->session);
   g_byte_array_unref (ex->body);
   g_free (ex->base_url);
   g_free (ex->error_field);
@@ -98,13 +104,15 @@ exchange_free (Exchange *ex)
 }
 
 static SoupSession *
-build_session (guint timeout_ms)
+build_session (void)
 {
   g_autofree char *user_agent = g_strdup_printf ("Swarmyard/%s", PACKAGE_VERSION);
 
-  /* The per-read timeout backs up the whole-exchange deadline. */
+  /* Each exchange has its own deadline; the per-read timeout only backs it
+   * up.  The session is configured here, once: list requests send from a
+   * worker thread, after which libsoup wants the session left alone. */
   return soup_session_new_with_options ("user-agent", user_agent,
-                                        "timeout", MAX (1u, (timeout_ms + 999) / 1000),
+                                        "timeout", 60,
                                         "idle-timeout", 60,
                                         "max-conns-per-host", 4,
                                         NULL);
@@ -188,7 +196,7 @@ swarm_client_init (SwarmClient *self)
 {
   self->timeout_ms = SWARM_CLIENT_DEFAULT_TIMEOUT_MS;
   self->max_body = SWARM_CLIENT_DEFAULT_MAX_BODY;
-  self->session = build_session (self->timeout_ms);
+  self->session = build_session ();
   self->base_url = g_strdup ("http://127.0.0.1:8001");
 }
 
@@ -278,7 +286,6 @@ swarm_client_set_timeout_ms (SwarmClient *self,
     return;
 
   self->timeout_ms = timeout_ms;
-  g_object_set (self->session, "timeout", MAX (1u, (timeout_ms + 999) / 1000), NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TIMEOUT_MS]);
 }
 
@@ -316,7 +323,7 @@ transport_error (Exchange *ex,
 {
   GError *mapped;
 
-  if (ex->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+  if (g_atomic_int_get (&ex->timed_out) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
       mapped = g_error_new (SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_TIMED_OUT,
                             _("The backend at %s did not answer within %u s."),
@@ -519,6 +526,15 @@ http_error (Exchange *ex,
 
 /* Exchange ----------------------------------------------------------- */
 
+/* A parsed list leaves megabytes of freed JSON nodes: give them back. */
+static void
+trim_heap (void)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+}
+
 static void
 parse_list_thread (GTask        *task,
                    gpointer      source_object,
@@ -530,6 +546,7 @@ parse_list_thread (GTask        *task,
   GError *error = NULL;
   GPtrArray *agents = swarm_json_parse_agent_list (body, &error);
 
+  trim_heap ();
   if (agents == NULL)
     g_task_return_error (task, bad_response_error (error));
   else
@@ -537,18 +554,17 @@ parse_list_thread (GTask        *task,
 }
 
 static void
-finish_exchange (GTask *task)
+finish_exchange (GTask    *task,
+                 gboolean  in_thread)
 {
   Exchange *ex = g_task_get_task_data (task);
   guint status = soup_message_get_status (ex->msg);
   g_autoptr(GBytes) body = NULL;
   GError *error = NULL;
 
+  /* g_source_destroy() is thread-safe; the pointer is freed with the task. */
   if (ex->deadline != NULL)
-    {
-      g_source_destroy (ex->deadline);
-      g_clear_pointer (&ex->deadline, g_source_unref);
-    }
+    g_source_destroy (ex->deadline);
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
@@ -557,7 +573,7 @@ finish_exchange (GTask *task)
       return;
     }
 
-  if (ex->kind == REQUEST_LIST && ex->body->len >= THREAD_PARSE_MIN)
+  if (ex->kind == REQUEST_LIST && ex->body->len >= THREAD_PARSE_MIN && !in_thread)
     {
       g_task_run_in_thread (task, parse_list_thread);
       return;
@@ -571,6 +587,8 @@ finish_exchange (GTask *task)
       {
         GPtrArray *agents = swarm_json_parse_agent_list (body, &error);
 
+        if (in_thread)
+          trim_heap ();
         if (agents == NULL)
           g_task_return_error (task, bad_response_error (error));
         else
@@ -660,23 +678,24 @@ read_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   Exchange *ex = g_task_get_task_data (task);
-  g_autoptr(GBytes) chunk = NULL;
   GError *error = NULL;
+  gssize n;
 
-  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
-  if (chunk == NULL)
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+  if (n < 0)
     {
       g_task_return_error (task, transport_error (ex, error));
       return;
     }
 
-  if (g_bytes_get_size (chunk) == 0)
+  if (n == 0)
     {
-      finish_exchange (task);
+      finish_exchange (task, FALSE);
       return;
     }
 
-  if (ex->body->len + g_bytes_get_size (chunk) > ex->max_body)
+  ex->body->len += (guint) n;
+  if (ex->body->len > ex->max_body)
     {
       /* Stop here: cancelling closes the connection instead of draining it. */
       g_cancellable_cancel (ex->cancellable);
@@ -684,17 +703,22 @@ read_cb (GObject      *object,
       return;
     }
 
-  g_byte_array_append (ex->body, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
   read_more (g_steal_pointer (&task));
 }
 
+/* Reads straight into the body's buffer, which grows as needed. */
 static void
 read_more (GTask *task)
 {
   Exchange *ex = g_task_get_task_data (task);
+  guint length = ex->body->len;
+  gsize room = MIN ((gsize) READ_CHUNK, ex->max_body - length + 1);
 
-  g_input_stream_read_bytes_async (ex->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   ex->cancellable, read_cb, task);
+  g_byte_array_set_size (ex->body, length + room);
+  ex->body->len = length;
+
+  g_input_stream_read_async (ex->stream, ex->body->data + length, room, G_PRIORITY_DEFAULT,
+                             ex->cancellable, read_cb, task);
 }
 
 static void
@@ -715,15 +739,90 @@ send_cb (GObject      *object,
     }
 
   headers = soup_message_get_response_headers (ex->msg);
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (headers) > ex->max_body)
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
     {
-      g_cancellable_cancel (ex->cancellable);
-      g_task_return_error (task, too_large_error (ex));
-      return;
+      goffset length = soup_message_headers_get_content_length (headers);
+
+      if ((guint64) length > ex->max_body)
+        {
+          g_cancellable_cancel (ex->cancellable);
+          g_task_return_error (task, too_large_error (ex));
+          return;
+        }
+
+      /* One allocation for the whole body, not a doubling per chunk. */
+      g_byte_array_set_size (ex->body, (guint) length);
+      g_byte_array_set_size (ex->body, 0);
     }
 
   read_more (g_steal_pointer (&task));
+}
+
+/* The list, which can be megabytes, is fetched and parsed in a worker
+ * thread with libsoup's blocking API (allowed since 3.2): the main thread
+ * only starts it and takes the agents.  The deadline still runs on the
+ * main loop and cancels the blocking calls. */
+static void
+list_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *task_cancellable)
+{
+  Exchange *ex = task_data;
+  SoupMessageHeaders *headers;
+  GError *error = NULL;
+
+  ex->stream = soup_session_send (ex->session, ex->msg, ex->cancellable, &error);
+  if (ex->stream == NULL)
+    {
+      g_task_return_error (task, transport_error (ex, error));
+      return;
+    }
+
+  headers = soup_message_get_response_headers (ex->msg);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+    {
+      goffset length = soup_message_headers_get_content_length (headers);
+
+      if ((guint64) length > ex->max_body)
+        {
+          g_cancellable_cancel (ex->cancellable);
+          g_task_return_error (task, too_large_error (ex));
+          return;
+        }
+
+      g_byte_array_set_size (ex->body, (guint) length);
+      g_byte_array_set_size (ex->body, 0);
+    }
+
+  for (;;)
+    {
+      guint length = ex->body->len;
+      gsize room = MIN ((gsize) READ_CHUNK, ex->max_body - length + 1);
+      gssize n;
+
+      g_byte_array_set_size (ex->body, length + room);
+      ex->body->len = length;
+
+      n = g_input_stream_read (ex->stream, ex->body->data + length, room, ex->cancellable, &error);
+      if (n < 0)
+        {
+          g_task_return_error (task, transport_error (ex, error));
+          return;
+        }
+      if (n == 0)
+        break;
+
+      ex->body->len += (guint) n;
+      if (ex->body->len > ex->max_body)
+        {
+          g_cancellable_cancel (ex->cancellable);
+          g_task_return_error (task, too_large_error (ex));
+          return;
+        }
+    }
+
+  finish_exchange (task, TRUE);
 }
 
 static gboolean
@@ -732,10 +831,11 @@ deadline_cb (gpointer user_data)
   Exchange *ex = user_data;
 
   g_debug ("Deadline of %u ms passed for %s", ex->timeout_ms, ex->base_url);
-  ex->timed_out = TRUE;
+  g_atomic_int_set (&ex->timed_out, TRUE);
   g_cancellable_cancel (ex->cancellable);
 
-  g_clear_pointer (&ex->deadline, g_source_unref);
+  /* The exchange keeps its reference until it is freed: a worker may be
+   * about to destroy the source too. */
   return G_SOURCE_REMOVE;
 }
 
@@ -768,6 +868,7 @@ start_exchange (SwarmClient         *self,
 
   ex = g_new0 (Exchange, 1);
   ex->kind = kind;
+  ex->session = g_object_ref (self->session);
   ex->base_url = g_strdup (self->base_url);
   ex->timeout_ms = self->timeout_ms;
   ex->max_body = self->max_body;
@@ -811,6 +912,12 @@ start_exchange (SwarmClient         *self,
   g_source_attach (ex->deadline, g_main_context_get_thread_default ());
 
   g_debug ("%s %s", method, url);
+
+  if (kind == REQUEST_LIST)
+    {
+      g_task_run_in_thread (task, list_thread);
+      return;
+    }
 
   soup_session_send_async (self->session, ex->msg, G_PRIORITY_DEFAULT, ex->cancellable,
                            send_cb, g_steal_pointer (&task));

@@ -1071,6 +1071,64 @@ test_env_secret (Fixture       *f,
   g_assert_false (file_contains (wal, secret));
 }
 
+static void
+test_command_limits (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *big = run_one_command (f, "chatty", "seq 1 100000", NULL);
+  g_autofree char *limits = run_one_command (f, "limited",
+                                             "echo files=$(ulimit -f) memory=$(ulimit -v) procs=$(ulimit -u)", NULL);
+
+  /* The output is cut to its first and last 8 KiB, with a note. */
+  g_assert_true (g_str_has_prefix (strstr (big, "\"output\":\"") + strlen ("\"output\":\""), "1\\n2\\n3\\n"));
+  g_assert_nonnull (strstr (big, "99999\\n100000\\n"));
+  g_assert_nonnull (strstr (big, "bytes of output cut"));
+  g_assert_nonnull (strstr (big, "\"elided_bytes\""));
+  g_assert_cmpuint (strlen (big), <, 20 * 1024);
+
+  /* Resource limits apply inside (ulimit reports KiB for -f and -v). */
+  g_test_message ("%s", limits);
+  g_assert_nonnull (strstr (limits, "files=1048576"));
+  g_assert_nonnull (strstr (limits, "memory=8388608"));
+  g_assert_nonnull (strstr (limits, "procs=4096"));
+}
+
+static gboolean
+no_slow_sleeper (gpointer data)
+{
+  return count_commands ("sleep 30.5") == 0;
+}
+
+static gboolean
+slow_sleeper (gpointer data)
+{
+  return count_commands ("sleep 30.5") > 0;
+}
+
+static void
+test_command_timeout (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autofree char *id = NULL;
+  const char *reply;
+  gint64 start;
+
+  swarm_fake_llm_push_tool_call (f->llm, "run_command", "{\"command\":\"sleep 30.5\",\"timeout_s\":1}", 10, 10, -1);
+  swarm_fake_llm_push_tool_call (f->llm, "finish", "{\"result\":\"gave up\",\"success\":false}", 10, 10, -1);
+  id = deploy (f, "{\"agent_name\":\"impatient\",\"agent_type\":\"coder\",\"task_description\":\"t\"}");
+
+  g_assert_true (swarm_test_wait_until (slow_sleeper, NULL, 10000));
+  start = g_get_monotonic_time ();
+  g_assert_true (swarm_test_wait_until (no_slow_sleeper, NULL, 5000));
+  g_test_message ("killed %" G_GINT64_FORMAT " ms after it was seen", (g_get_monotonic_time () - start) / 1000);
+
+  wait_status (f, id, SWARM_AGENT_STATUS_FAILED, 10000);
+  reply = message_content (swarm_fake_llm_get_request (f->llm, 1), "tool", 0);
+  g_assert_nonnull (strstr (reply, "\"timed_out\":true"));
+  g_assert_cmpstr (agent_of (f, id)->error_message, ==, "the agent finished without success");
+  g_assert_cmpstr (agent_of (f, id)->result, ==, "gave up");
+}
+
 /* Restart --------------------------------------------------------------------------- */
 
 typedef struct
@@ -1321,6 +1379,8 @@ main (int   argc,
   ADD ("bwrap/read-only-system", test_bwrap_readonly_system);
   ADD ("bwrap/network", test_bwrap_network);
   ADD ("bwrap/env-secret", test_env_secret);
+  ADD ("bwrap/command-limits", test_command_limits);
+  ADD ("bwrap/command-timeout", test_command_timeout);
   ADD ("restart-after-kill", test_restart_after_kill);
   ADD ("fifty-agents", test_fifty_agents);
   ADD ("client-integration", test_client_integration);

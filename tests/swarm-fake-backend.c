@@ -183,25 +183,8 @@ respond_error (SoupServerMessage *msg,
                const char        *message,
                const char        *field)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonNode) root = swarm_json_error_body (code, message, field);
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "error");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder, code);
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message);
-  json_builder_set_member_name (builder, "field");
-  if (field != NULL)
-    json_builder_add_string_value (builder, field);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
   respond_node (msg, status, root);
 }
 
@@ -1078,26 +1061,8 @@ swarm_fake_backend_fail (SwarmFakeBackend *self,
                          const char       *field,
                          guint             count)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *body = NULL;
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "error");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder, code);
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message);
-  json_builder_set_member_name (builder, "field");
-  if (field != NULL)
-    json_builder_add_string_value (builder, field);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_end_object (builder);
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  body = swarm_json_node_to_data (root, NULL);
+  g_autoptr(JsonNode) root = swarm_json_error_body (code, message, field);
+  g_autofree char *body = swarm_json_node_to_data (root, NULL);
 
   swarm_fake_backend_override (self, method, path, status, body, NULL, NULL, count);
 }

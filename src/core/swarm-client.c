@@ -669,6 +669,58 @@ too_large_error (Exchange *ex)
                       ex->base_url, (unsigned long) (ex->max_body / (1024 * 1024)));
 }
 
+/* After the headers: refuses a declared body past the limit, else makes
+ * room for it in one allocation.  Returns an error, or %NULL. */
+static GError *
+check_headers (Exchange *ex)
+{
+  SoupMessageHeaders *headers = soup_message_get_response_headers (ex->msg);
+  goffset length;
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+    return NULL;
+
+  length = soup_message_headers_get_content_length (headers);
+  if ((guint64) length > ex->max_body)
+    {
+      /* Stop here: cancelling closes the connection instead of draining it. */
+      g_cancellable_cancel (ex->cancellable);
+      return too_large_error (ex);
+    }
+
+  g_byte_array_set_size (ex->body, (guint) length);
+  g_byte_array_set_size (ex->body, 0);
+  return NULL;
+}
+
+/* Where the next read goes: the end of the body, grown as needed, and how
+ * much to read (one byte past the limit at most, to notice it). */
+static guint8 *
+read_room (Exchange *ex,
+           gsize    *room)
+{
+  guint length = ex->body->len;
+
+  *room = MIN ((gsize) READ_CHUNK, ex->max_body - length + 1);
+  g_byte_array_set_size (ex->body, length + *room);
+  ex->body->len = length;
+
+  return ex->body->data + length;
+}
+
+/* Counts @n bytes read; returns an error past the limit, or %NULL. */
+static GError *
+took_bytes (Exchange *ex,
+            gsize     n)
+{
+  ex->body->len += (guint) n;
+  if (ex->body->len <= ex->max_body)
+    return NULL;
+
+  g_cancellable_cancel (ex->cancellable);
+  return too_large_error (ex);
+}
+
 static void read_more (GTask *task);
 
 static void
@@ -694,12 +746,9 @@ read_cb (GObject      *object,
       return;
     }
 
-  ex->body->len += (guint) n;
-  if (ex->body->len > ex->max_body)
+  if ((error = took_bytes (ex, n)) != NULL)
     {
-      /* Stop here: cancelling closes the connection instead of draining it. */
-      g_cancellable_cancel (ex->cancellable);
-      g_task_return_error (task, too_large_error (ex));
+      g_task_return_error (task, error);
       return;
     }
 
@@ -711,14 +760,10 @@ static void
 read_more (GTask *task)
 {
   Exchange *ex = g_task_get_task_data (task);
-  guint length = ex->body->len;
-  gsize room = MIN ((gsize) READ_CHUNK, ex->max_body - length + 1);
+  gsize room;
+  guint8 *buffer = read_room (ex, &room);
 
-  g_byte_array_set_size (ex->body, length + room);
-  ex->body->len = length;
-
-  g_input_stream_read_async (ex->stream, ex->body->data + length, room, G_PRIORITY_DEFAULT,
-                             ex->cancellable, read_cb, task);
+  g_input_stream_read_async (ex->stream, buffer, room, G_PRIORITY_DEFAULT, ex->cancellable, read_cb, task);
 }
 
 static void
@@ -728,7 +773,6 @@ send_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   Exchange *ex = g_task_get_task_data (task);
-  SoupMessageHeaders *headers;
   GError *error = NULL;
 
   ex->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
@@ -738,21 +782,10 @@ send_cb (GObject      *object,
       return;
     }
 
-  headers = soup_message_get_response_headers (ex->msg);
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+  if ((error = check_headers (ex)) != NULL)
     {
-      goffset length = soup_message_headers_get_content_length (headers);
-
-      if ((guint64) length > ex->max_body)
-        {
-          g_cancellable_cancel (ex->cancellable);
-          g_task_return_error (task, too_large_error (ex));
-          return;
-        }
-
-      /* One allocation for the whole body, not a doubling per chunk. */
-      g_byte_array_set_size (ex->body, (guint) length);
-      g_byte_array_set_size (ex->body, 0);
+      g_task_return_error (task, error);
+      return;
     }
 
   read_more (g_steal_pointer (&task));
@@ -769,7 +802,6 @@ list_thread (GTask        *task,
              GCancellable *task_cancellable)
 {
   Exchange *ex = task_data;
-  SoupMessageHeaders *headers;
   GError *error = NULL;
 
   ex->stream = soup_session_send (ex->session, ex->msg, ex->cancellable, &error);
@@ -779,32 +811,18 @@ list_thread (GTask        *task,
       return;
     }
 
-  headers = soup_message_get_response_headers (ex->msg);
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
+  if ((error = check_headers (ex)) != NULL)
     {
-      goffset length = soup_message_headers_get_content_length (headers);
-
-      if ((guint64) length > ex->max_body)
-        {
-          g_cancellable_cancel (ex->cancellable);
-          g_task_return_error (task, too_large_error (ex));
-          return;
-        }
-
-      g_byte_array_set_size (ex->body, (guint) length);
-      g_byte_array_set_size (ex->body, 0);
+      g_task_return_error (task, error);
+      return;
     }
 
   for (;;)
     {
-      guint length = ex->body->len;
-      gsize room = MIN ((gsize) READ_CHUNK, ex->max_body - length + 1);
-      gssize n;
+      gsize room;
+      guint8 *buffer = read_room (ex, &room);
+      gssize n = g_input_stream_read (ex->stream, buffer, room, ex->cancellable, &error);
 
-      g_byte_array_set_size (ex->body, length + room);
-      ex->body->len = length;
-
-      n = g_input_stream_read (ex->stream, ex->body->data + length, room, ex->cancellable, &error);
       if (n < 0)
         {
           g_task_return_error (task, transport_error (ex, error));
@@ -813,11 +831,9 @@ list_thread (GTask        *task,
       if (n == 0)
         break;
 
-      ex->body->len += (guint) n;
-      if (ex->body->len > ex->max_body)
+      if ((error = took_bytes (ex, n)) != NULL)
         {
-          g_cancellable_cancel (ex->cancellable);
-          g_task_return_error (task, too_large_error (ex));
+          g_task_return_error (task, error);
           return;
         }
     }

@@ -803,6 +803,37 @@ swarm_json_parse_health (GBytes  *bytes,
 }
 
 /**
+ * swarm_json_error_body:
+ * @field: (nullable): the request field the error is about
+ *
+ * Returns: (transfer full): the contract's `{"error":{"code","message","field"}}`
+ */
+JsonNode *
+swarm_json_error_body (const char *code,
+                       const char *message,
+                       const char *field)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder, code);
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, message);
+  json_builder_set_member_name (builder, "field");
+  if (field != NULL)
+    json_builder_add_string_value (builder, field);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+/**
  * swarm_json_parse_error_body:
  *
  * Reads the contract's `{"error":{"code","message","field"}}`.  Lenient on

@@ -47,6 +47,9 @@ SwarmLogPage *swarm_json_parse_log_page     (GBytes      *bytes,
                                              GError     **error);
 SwarmHealth *swarm_json_parse_health        (GBytes      *bytes,
                                              GError     **error);
+JsonNode   *swarm_json_error_body           (const char  *code,
+                                             const char  *message,
+                                             const char  *field);
 gboolean    swarm_json_parse_error_body     (GBytes      *bytes,
                                              char       **code,
                                              char       **message,

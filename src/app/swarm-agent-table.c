@@ -37,7 +37,9 @@ struct _SwarmAgentTable
   GtkColumnViewColumn *actions_column;
 
   SwarmAgentStore     *store;          /* (owned) (nullable) */
-  GtkCustomFilter     *filter;         /* (owned) */
+  GtkCustomFilter     *filter;         /* (owned): attached only while it filters */
+  GtkSorter           *newest_first;   /* (owned): the default order */
+  GtkSorter           *user_sorter;    /* (owned): the user's column, then newest first */
   GtkFilterListModel  *filter_model;   /* (owned) */
   GtkSortListModel    *sort_model;     /* (owned) */
   GtkSingleSelection  *selection;      /* (owned) */
@@ -101,6 +103,43 @@ filter_func (gpointer item,
   return contains_folded (swarm_agent_get_name (agent), self->search) ||
          contains_folded (swarm_agent_get_task_description (agent), self->search) ||
          contains_folded (swarm_agent_get_sandbox_id (agent), self->search);
+}
+
+/* Without a search or a status filter the model filters nothing: a filter
+ * that keeps every row still costs a call per row. */
+static void
+update_filter (SwarmAgentTable   *self,
+               GtkFilterChange    change)
+{
+  gboolean active = self->search != NULL || self->status_filter >= 0;
+  GtkFilter *attached = gtk_filter_list_model_get_filter (self->filter_model);
+
+  if (!active)
+    {
+      if (attached != NULL)
+        gtk_filter_list_model_set_filter (self->filter_model, NULL);
+      return;
+    }
+
+  if (attached == NULL)
+    gtk_filter_list_model_set_filter (self->filter_model, GTK_FILTER (self->filter));
+  else
+    gtk_filter_changed (GTK_FILTER (self->filter), change);
+}
+
+/* In the default order the sort model uses only the cached created-at
+ * keys; the column view's sorter, which compares through expressions,
+ * joins only when the user picks a column. */
+static void
+on_column_sorter_changed_cb (GtkSorter       *column_sorter,
+                             GtkSorterChange  change,
+                             SwarmAgentTable *self)
+{
+  GtkSorter *wanted = gtk_sorter_get_order (column_sorter) == GTK_SORTER_ORDER_NONE
+                      ? self->newest_first : self->user_sorter;
+
+  if (gtk_sort_list_model_get_sorter (self->sort_model) != wanted)
+    gtk_sort_list_model_set_sorter (self->sort_model, wanted);
 }
 
 static int
@@ -664,6 +703,8 @@ swarm_agent_table_dispose (GObject *object)
   g_clear_object (&self->sort_model);
   g_clear_object (&self->filter_model);
   g_clear_object (&self->filter);
+  g_clear_object (&self->newest_first);
+  g_clear_object (&self->user_sorter);
   g_clear_object (&self->store);
   if (self->ticking != NULL)
     g_hash_table_remove_all (self->ticking);
@@ -761,14 +802,18 @@ swarm_agent_table_init (SwarmAgentTable *self)
   newest_first = gtk_numeric_sorter_new (gtk_property_expression_new (SWARM_TYPE_AGENT, NULL,
                                                                       "created-unix-ms"));
   gtk_numeric_sorter_set_sort_order (newest_first, GTK_SORT_DESCENDING);
+  self->newest_first = GTK_SORTER (g_steal_pointer (&newest_first));
   sorter = gtk_multi_sorter_new ();
   gtk_multi_sorter_append (sorter, g_object_ref (gtk_column_view_get_sorter (self->column_view)));
-  gtk_multi_sorter_append (sorter, GTK_SORTER (g_steal_pointer (&newest_first)));
+  gtk_multi_sorter_append (sorter, g_object_ref (self->newest_first));
+  self->user_sorter = GTK_SORTER (g_steal_pointer (&sorter));
 
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
-  self->filter_model = gtk_filter_list_model_new (NULL, GTK_FILTER (g_object_ref (self->filter)));
+  self->filter_model = gtk_filter_list_model_new (NULL, NULL);
   self->sort_model = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->filter_model)),
-                                              GTK_SORTER (g_steal_pointer (&sorter)));
+                                              g_object_ref (self->newest_first));
+  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
+                           G_CALLBACK (on_column_sorter_changed_cb), self, 0);
   self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sort_model)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
@@ -823,7 +868,7 @@ swarm_agent_table_set_search (SwarmAgentTable *self,
 
   g_free (self->search);
   self->search = g_steal_pointer (&folded);
-  gtk_filter_changed (GTK_FILTER (self->filter), change);
+  update_filter (self, change);
 }
 
 /**
@@ -841,7 +886,7 @@ swarm_agent_table_set_status_filter (SwarmAgentTable *self,
     return;
 
   self->status_filter = status;
-  gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+  update_filter (self, GTK_FILTER_CHANGE_DIFFERENT);
 }
 
 int
@@ -877,7 +922,7 @@ swarm_agent_table_store_changed (SwarmAgentTable      *self,
 
   if ((self->status_filter >= 0 && (diff->changes & SWARM_AGENT_CHANGE_STATUS)) ||
       (self->search != NULL && (diff->changes & searched)))
-    gtk_filter_changed (GTK_FILTER (self->filter), GTK_FILTER_CHANGE_DIFFERENT);
+    update_filter (self, GTK_FILTER_CHANGE_DIFFERENT);
 
   /* Running agents' time moves on at every refresh, even if nothing changed. */
   self->sort_now_us = g_get_real_time ();

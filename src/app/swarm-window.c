@@ -231,6 +231,14 @@ is_local_default (const char *url)
 /* Refreshing --------------------------------------------------------------------- */
 
 static void
+on_first_paint_cb (GdkFrameClock *clock,
+                   SwarmWindow   *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_first_paint_cb, self);
+  swarm_bench_print ("window-painted-ms", swarm_bench_since_start_us () / 1000.0);
+}
+
+static void
 on_first_rows_painted_cb (GdkFrameClock *clock,
                           SwarmWindow   *self)
 {
@@ -283,6 +291,7 @@ prepare_cb (GObject      *object,
           GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
 
           self->bench_painted = TRUE;
+          swarm_bench_print ("first-list-applied-ms", swarm_bench_since_start_us () / 1000.0);
           if (clock != NULL)
             g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_rows_painted_cb), self);
         }
@@ -300,6 +309,8 @@ list_cb (GObject      *object,
   gint64 cpu_start = swarm_bench_thread_cpu_us ();
 
   agents = swarm_client_list_agents_finish (SWARM_CLIENT (object), result, &error);
+  if (!self->loaded)
+    swarm_bench_print ("first-list-parsed-ms", swarm_bench_since_start_us () / 1000.0);
 
   /* Cancelled: a newer refresh owns the state now, or the window closed. */
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -774,6 +785,15 @@ swarm_window_dispose (GObject *object)
 }
 
 static void
+swarm_window_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (swarm_window_parent_class)->realize (widget);
+
+  if (swarm_bench_enabled ())
+    g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint", G_CALLBACK (on_first_paint_cb), widget);
+}
+
+static void
 swarm_window_class_init (SwarmWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -781,6 +801,7 @@ swarm_window_class_init (SwarmWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = swarm_window_dispose;
+  widget_class->realize = swarm_window_realize;
   window_class->close_request = swarm_window_close_request;
 
   g_type_ensure (SWARM_TYPE_AGENT_TABLE);

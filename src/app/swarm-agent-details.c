@@ -139,7 +139,8 @@ on_reveal_toggled_cb (GtkToggleButton *button,
   gboolean shown = gtk_toggle_button_get_active (button);
 
   gtk_label_set_text (label, shown ? value : "••••••••");
-  gtk_button_set_icon_name (GTK_BUTTON (button), shown ? "view-conceal-symbolic" : "view-reveal-symbolic");
+  gtk_button_set_icon_name (GTK_BUTTON (button),
+                            shown ? "view-conceal-symbolic" : "view-reveal-symbolic");
   gtk_widget_set_tooltip_text (GTK_WIDGET (button), shown ? _("Hide Value") : _("Show Value"));
 }
 
@@ -240,24 +241,28 @@ update_all (SwarmAgentDetails *self)
   set_value (self->sandbox_value, swarm_agent_get_sandbox_id (agent));
   set_value (self->driver_value, swarm_agent_get_sandbox_driver (agent));
   set_value (self->model_value, swarm_agent_get_model (agent));
-  set_value_take (self->steps_value, g_strdup_printf ("%" G_GINT64_FORMAT, swarm_agent_get_steps (agent)));
+  set_value_take (self->steps_value,
+                  g_strdup_printf ("%" G_GINT64_FORMAT, swarm_agent_get_steps (agent)));
   set_value_take (self->tokens_value, swarm_format_count (swarm_agent_get_tokens_used (agent)));
   set_value_take (self->cost_value, swarm_format_cost (swarm_agent_get_cost_usd (agent)));
   set_value_take (self->time_value,
                   swarm_format_duration (swarm_agent_compute_elapsed_ms (agent, g_get_real_time ())));
 
   if (swarm_agent_get_config_timeout (agent) > 0)
-    set_value_take (self->timeout_value, swarm_format_duration (swarm_agent_get_config_timeout (agent) * 1000));
+    set_value_take (self->timeout_value,
+                    swarm_format_duration (swarm_agent_get_config_timeout (agent) * 1000));
   else
     set_value (self->timeout_value, NULL);
   set_value (self->config_model_value, swarm_agent_get_config_model (agent));
   if (swarm_agent_get_config_max_steps (agent) > 0)
     set_value_take (self->max_steps_value,
-                    g_strdup_printf ("%" G_GINT64_FORMAT, swarm_agent_get_config_max_steps (agent)));
+                    g_strdup_printf ("%" G_GINT64_FORMAT,
+                                     swarm_agent_get_config_max_steps (agent)));
   else
     set_value (self->max_steps_value, _("Backend default"));
   if (swarm_agent_get_config_max_cost_usd (agent) > 0)
-    set_value_take (self->max_cost_value, swarm_format_cost (swarm_agent_get_config_max_cost_usd (agent)));
+    set_value_take (self->max_cost_value,
+                    swarm_format_cost (swarm_agent_get_config_max_cost_usd (agent)));
   else
     set_value (self->max_cost_value, _("None"));
   if (caps != NULL && caps[0] != NULL)
@@ -422,7 +427,8 @@ logs_cb (GObject      *object,
         }
       else
         {
-          g_autofree char *text = g_strdup_printf (_("Logs could not be loaded: %s"), error->message);
+          g_autofree char *text = g_strdup_printf (_("Logs could not be loaded: %s"),
+                                                   error->message);
 
           g_debug ("%s", text);
           show_log_status (self, text);
@@ -431,7 +437,8 @@ logs_cb (GObject      *object,
     }
 
   if (page->entries->len == 0 && self->log_lines == 0)
-    show_log_status (self, swarm_agent_is_active (self->agent) ? _("No logs yet") : _("No logs available"));
+    show_log_status (self,
+                     swarm_agent_is_active (self->agent) ? _("No logs yet") : _("No logs available"));
 
   append_entries (self, page->entries);
   if (page->entries->len > 0)
@@ -456,10 +463,12 @@ poll_logs_cb (gpointer user_data)
 
   self->fetching_logs = TRUE;
   if (self->log_next < 0)
-    swarm_client_get_logs_async (self->client, swarm_agent_get_id (self->agent), -1, 0, LOG_FIRST_TAIL,
+    swarm_client_get_logs_async (self->client, swarm_agent_get_id (self->agent), -1, 0,
+                                 LOG_FIRST_TAIL,
                                  self->cancellable, logs_cb, g_object_ref (self));
   else
-    swarm_client_get_logs_async (self->client, swarm_agent_get_id (self->agent), self->log_next, 1000, 0,
+    swarm_client_get_logs_async (self->client, swarm_agent_get_id (self->agent),
+                                 self->log_next, 1000, 0,
                                  self->cancellable, logs_cb, g_object_ref (self));
 
   return G_SOURCE_CONTINUE;
@@ -480,7 +489,8 @@ copy_result_action (GtkWidget  *widget,
 {
   SwarmAgentDetails *self = SWARM_AGENT_DETAILS (widget);
 
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), gtk_label_get_text (self->result_label));
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                          gtk_label_get_text (self->result_label));
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Result copied")));
 }
 
@@ -535,7 +545,8 @@ swarm_agent_details_class_init (SwarmAgentDetailsClass *klass)
   object_class->finalize = swarm_agent_details_finalize;
   window_class->close_request = swarm_agent_details_close_request;
 
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/swarm-agent-details.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE "/ui/swarm-agent-details.ui");
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentDetails, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentDetails, window_title);
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentDetails, overview_group);
@@ -622,7 +633,8 @@ swarm_agent_details_new (GtkWindow   *parent,
                        NULL);
   self->client = g_object_ref (client);
   self->agent = g_object_ref (agent);
-  g_signal_connect_object (agent, "notify", G_CALLBACK (on_agent_notify_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (agent, "notify", G_CALLBACK (on_agent_notify_cb), self,
+                           G_CONNECT_SWAPPED);
 
   rebuild_environment (self);
   update_all (self);

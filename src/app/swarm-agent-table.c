@@ -236,7 +236,8 @@ on_query_tooltip_cb (GtkWidget  *widget,
   if (agent == NULL)
     return FALSE;
 
-  if (g_str_equal (property, "error-message") && swarm_agent_get_status (agent) != SWARM_AGENT_STATUS_FAILED)
+  if (g_str_equal (property, "error-message") &&
+      swarm_agent_get_status (agent) != SWARM_AGENT_STATUS_FAILED)
     return FALSE;
 
   g_object_get (agent, property, &text, NULL);
@@ -411,9 +412,11 @@ update_sandbox (SwarmAgent *agent,
 
   if (sandbox != NULL)
     {
-      g_autofree char *copy = g_strdup_printf (_("Copy the sandbox ID of %s"), swarm_agent_get_name (agent));
+      g_autofree char *copy = g_strdup_printf (_("Copy the sandbox ID of %s"),
+                                               swarm_agent_get_name (agent));
 
-      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, copy, -1);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, copy, -1);
     }
 }
 
@@ -497,7 +500,8 @@ update_time (SwarmAgent *agent,
     {
       g_hash_table_insert (self->ticking, label, agent);
       if (self->tick_id == 0)
-        self->tick_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT_IDLE, 1, tick_cb, self, NULL);
+        self->tick_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT_IDLE, 1, tick_cb,
+                                                    self, NULL);
     }
   else
     {
@@ -614,7 +618,8 @@ setup_actions_cb (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 2);
 
   gtk_box_append (GTK_BOX (box), make_action_button ("view-reveal-symbolic", "win.view-agent"));
-  gtk_box_append (GTK_BOX (box), make_action_button ("media-playback-stop-symbolic", "win.terminate-agent"));
+  gtk_box_append (GTK_BOX (box),
+                  make_action_button ("media-playback-stop-symbolic", "win.terminate-agent"));
   gtk_box_append (GTK_BOX (box), make_action_button ("user-trash-symbolic", "win.destroy-agent"));
   gtk_widget_add_css_class (gtk_widget_get_last_child (box), "destroy-button");
   gtk_list_item_set_child (list_item, box);
@@ -685,7 +690,8 @@ on_column_view_activate_cb (GtkColumnView *view,
   g_autoptr(SwarmAgent) agent = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
 
   if (agent != NULL)
-    gtk_widget_activate_action (GTK_WIDGET (self), "win.view-agent", "s", swarm_agent_get_id (agent));
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.view-agent", "s",
+                                swarm_agent_get_id (agent));
 }
 
 static void
@@ -732,7 +738,8 @@ swarm_agent_table_class_init (SwarmAgentTableClass *klass)
   object_class->dispose = swarm_agent_table_dispose;
   object_class->finalize = swarm_agent_table_finalize;
 
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/swarm-agent-table.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE "/ui/swarm-agent-table.ui");
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentTable, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentTable, column_view);
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentTable, name_column);
@@ -747,29 +754,38 @@ swarm_agent_table_class_init (SwarmAgentTableClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_column_view_activate_cb);
   gtk_widget_class_bind_template_callback (widget_class, setup_name_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_name_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_name_cb", G_CALLBACK (unbind_cell_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_name_cb",
+                                                G_CALLBACK (unbind_cell_cb));
   gtk_widget_class_bind_template_callback (widget_class, setup_status_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_status_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_status_cb", G_CALLBACK (unbind_cell_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_status_cb",
+                                                G_CALLBACK (unbind_cell_cb));
   gtk_widget_class_bind_template_callback (widget_class, setup_sandbox_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_sandbox_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_sandbox_cb", G_CALLBACK (unbind_cell_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_sandbox_cb",
+                                                G_CALLBACK (unbind_cell_cb));
   gtk_widget_class_bind_template_callback (widget_class, setup_task_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_task_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_task_cb", G_CALLBACK (unbind_cell_cb));
-  gtk_widget_class_bind_template_callback_full (widget_class, "setup_tokens_cb", G_CALLBACK (setup_number_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_task_cb",
+                                                G_CALLBACK (unbind_cell_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "setup_tokens_cb",
+                                                G_CALLBACK (setup_number_cb));
   gtk_widget_class_bind_template_callback (widget_class, bind_tokens_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_tokens_cb", G_CALLBACK (unbind_cell_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_tokens_cb",
+                                                G_CALLBACK (unbind_cell_cb));
   gtk_widget_class_bind_template_callback (widget_class, setup_time_cb);
   gtk_widget_class_bind_template_callback (widget_class, bind_time_cb);
   gtk_widget_class_bind_template_callback (widget_class, unbind_time_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "setup_cost_cb", G_CALLBACK (setup_number_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "setup_cost_cb",
+                                                G_CALLBACK (setup_number_cb));
   gtk_widget_class_bind_template_callback (widget_class, bind_cost_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_cost_cb", G_CALLBACK (unbind_cell_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_cost_cb",
+                                                G_CALLBACK (unbind_cell_cb));
   gtk_widget_class_bind_template_callback_full (widget_class, "setup_actions_cb",
                                                 G_CALLBACK (setup_actions_with_table_cb));
   gtk_widget_class_bind_template_callback (widget_class, bind_actions_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_actions_cb", G_CALLBACK (unbind_cell_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_actions_cb",
+                                                G_CALLBACK (unbind_cell_cb));
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "agenttable");

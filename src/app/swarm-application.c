@@ -75,12 +75,16 @@ swarm_application_startup (GApplication *application)
 
   G_APPLICATION_CLASS (swarm_application_parent_class)->startup (application);
 
-  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions), app);
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
+                                   G_N_ELEMENTS (app_actions), app);
 
   gtk_application_set_accels_for_action (app, "app.quit", (const char *[]) { "<Control>q", NULL });
-  gtk_application_set_accels_for_action (app, "window.close", (const char *[]) { "<Control>w", NULL });
-  gtk_application_set_accels_for_action (app, "win.deploy", (const char *[]) { "<Control>n", NULL });
-  gtk_application_set_accels_for_action (app, "win.search", (const char *[]) { "<Control>f", NULL });
+  gtk_application_set_accels_for_action (app, "window.close",
+                                         (const char *[]) { "<Control>w", NULL });
+  gtk_application_set_accels_for_action (app, "win.deploy",
+                                         (const char *[]) { "<Control>n", NULL });
+  gtk_application_set_accels_for_action (app, "win.search",
+                                         (const char *[]) { "<Control>f", NULL });
   gtk_application_set_accels_for_action (app, "win.refresh",
                                          (const char *[]) { "F5", "<Control>r", NULL });
   gtk_application_set_accels_for_action (app, "win.show-help-overlay",

@@ -143,7 +143,8 @@ swarm_deploy_dialog_get_request (SwarmDeployDialog *self)
       if (*swarm_env_row_get_key (row) == '\0' && *swarm_env_row_get_value (row) == '\0')
         continue;
 
-      swarm_deploy_request_add_env (request, swarm_env_row_get_key (row), swarm_env_row_get_value (row));
+      swarm_deploy_request_add_env (request, swarm_env_row_get_key (row),
+                                    swarm_env_row_get_value (row));
     }
 
   request->capabilities = swarm_deploy_split_capabilities (entry_text (self->capabilities_row));
@@ -257,7 +258,8 @@ validate (SwarmDeployDialog *self)
           row_bad = TRUE;
         }
 
-      swarm_env_row_set_error (row, row_bad && (self->touched[SWARM_DEPLOY_ERROR_ENVIRONMENT] || self->attempted));
+      swarm_env_row_set_error (row,
+                               row_bad && (self->touched[SWARM_DEPLOY_ERROR_ENVIRONMENT] || self->attempted));
       if (messages[SWARM_DEPLOY_ERROR_ENVIRONMENT] == NULL)
         messages[SWARM_DEPLOY_ERROR_ENVIRONMENT] = take_message (&error);
       g_clear_error (&error);
@@ -311,19 +313,23 @@ validate (SwarmDeployDialog *self)
     valid &= messages[field] == NULL;
 
   /* Show what applies. */
-  show_message (self->name_error, shown_message (self, SWARM_DEPLOY_ERROR_NAME, messages[SWARM_DEPLOY_ERROR_NAME]));
-  set_row_error (GTK_WIDGET (self->name_row), gtk_widget_get_visible (GTK_WIDGET (self->name_error)));
+  show_message (self->name_error,
+                shown_message (self, SWARM_DEPLOY_ERROR_NAME, messages[SWARM_DEPLOY_ERROR_NAME]));
+  set_row_error (GTK_WIDGET (self->name_row),
+                 gtk_widget_get_visible (GTK_WIDGET (self->name_error)));
 
   show_message (self->type_error, shown_message (self, SWARM_DEPLOY_ERROR_AGENT_TYPE,
                                                  messages[SWARM_DEPLOY_ERROR_AGENT_TYPE]));
-  set_row_error (GTK_WIDGET (self->custom_type_row), gtk_widget_get_visible (GTK_WIDGET (self->type_error)));
+  set_row_error (GTK_WIDGET (self->custom_type_row),
+                 gtk_widget_get_visible (GTK_WIDGET (self->type_error)));
 
   show_message (self->template_error, shown_message (self, SWARM_DEPLOY_ERROR_TEMPLATE,
                                                      messages[SWARM_DEPLOY_ERROR_TEMPLATE]));
   set_row_error (GTK_WIDGET (self->custom_template_row),
                  gtk_widget_get_visible (GTK_WIDGET (self->template_error)));
 
-  show_message (self->task_error, shown_message (self, SWARM_DEPLOY_ERROR_TASK, messages[SWARM_DEPLOY_ERROR_TASK]));
+  show_message (self->task_error,
+                shown_message (self, SWARM_DEPLOY_ERROR_TASK, messages[SWARM_DEPLOY_ERROR_TASK]));
   if (gtk_widget_get_visible (GTK_WIDGET (self->task_error)))
     gtk_widget_add_css_class (gtk_widget_get_parent (gtk_widget_get_parent (GTK_WIDGET (self->task_view))),
                               "error");
@@ -350,20 +356,25 @@ validate (SwarmDeployDialog *self)
     }
   show_message (self->options_error, options->len > 0 ? options->str : NULL);
   set_row_error (GTK_WIDGET (self->capabilities_row),
-                 shown_message (self, SWARM_DEPLOY_ERROR_CAPABILITIES, messages[SWARM_DEPLOY_ERROR_CAPABILITIES]) != NULL);
+                 shown_message (self, SWARM_DEPLOY_ERROR_CAPABILITIES,
+                                messages[SWARM_DEPLOY_ERROR_CAPABILITIES]) != NULL);
   set_row_error (GTK_WIDGET (self->model_row),
-                 shown_message (self, SWARM_DEPLOY_ERROR_MODEL, messages[SWARM_DEPLOY_ERROR_MODEL]) != NULL);
+                 shown_message (self, SWARM_DEPLOY_ERROR_MODEL,
+                                messages[SWARM_DEPLOY_ERROR_MODEL]) != NULL);
   set_row_error (GTK_WIDGET (self->max_steps_row),
-                 shown_message (self, SWARM_DEPLOY_ERROR_MAX_STEPS, messages[SWARM_DEPLOY_ERROR_MAX_STEPS]) != NULL);
+                 shown_message (self, SWARM_DEPLOY_ERROR_MAX_STEPS,
+                                messages[SWARM_DEPLOY_ERROR_MAX_STEPS]) != NULL);
   set_row_error (GTK_WIDGET (self->max_cost_row),
-                 shown_message (self, SWARM_DEPLOY_ERROR_MAX_COST, messages[SWARM_DEPLOY_ERROR_MAX_COST]) != NULL);
+                 shown_message (self, SWARM_DEPLOY_ERROR_MAX_COST,
+                                messages[SWARM_DEPLOY_ERROR_MAX_COST]) != NULL);
 
   /* An error the server named keeps Deploy off until that field changes. */
   for (int field = 0; field < N_FIELDS; field++)
     valid &= self->server_error[field] == NULL;
 
   self->valid = valid;
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.deploy", valid && self->cancellable == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "dialog.deploy",
+                                 valid && self->cancellable == NULL);
 
   for (int field = 0; field < N_FIELDS; field++)
     g_free (messages[field]);
@@ -459,8 +470,10 @@ add_env_row (SwarmDeployDialog *self)
 {
   SwarmEnvRow *row = SWARM_ENV_ROW (swarm_env_row_new ());
 
-  g_signal_connect_object (row, "changed", G_CALLBACK (on_env_row_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (row, "remove", G_CALLBACK (on_env_row_remove_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "changed", G_CALLBACK (on_env_row_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (row, "remove", G_CALLBACK (on_env_row_remove_cb), self,
+                           G_CONNECT_SWAPPED);
   adw_preferences_group_add (self->env_group, GTK_WIDGET (row));
   g_ptr_array_add (self->env_rows, row);
 
@@ -566,9 +579,11 @@ deploy_cb (GObject      *object,
 
       g_debug ("Deploy failed: %s", error->message);
 
-      if (field == NULL && g_error_matches (error, SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_NAME_TAKEN))
+      if (field == NULL && g_error_matches (error, SWARM_CLIENT_ERROR,
+                                            SWARM_CLIENT_ERROR_NAME_TAKEN))
         field = g_strdup ("agent_name");
-      if (field == NULL && g_error_matches (error, SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_TEMPLATE_UNAVAILABLE))
+      if (field == NULL && g_error_matches (error, SWARM_CLIENT_ERROR,
+                                            SWARM_CLIENT_ERROR_TEMPLATE_UNAVAILABLE))
         field = g_strdup ("template");
 
       if (field != NULL && swarm_deploy_error_from_field (field, &code))
@@ -617,7 +632,8 @@ deploy_action (GtkWidget  *widget,
   self->cancellable = g_cancellable_new ();
   set_sending (self, TRUE);
 
-  swarm_client_deploy_async (self->client, request, self->cancellable, deploy_cb, g_object_ref (self));
+  swarm_client_deploy_async (self->client, request, self->cancellable, deploy_cb,
+                             g_object_ref (self));
 }
 
 /* Object -------------------------------------------------------------------- */
@@ -677,7 +693,8 @@ swarm_deploy_dialog_class_init (SwarmDeployDialogClass *klass)
                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1, SWARM_TYPE_AGENT);
 
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_DIALOG);
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/swarm-deploy-dialog.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE "/ui/swarm-deploy-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, SwarmDeployDialog, deploy_button);
   gtk_widget_class_bind_template_child (widget_class, SwarmDeployDialog, spinner);
   gtk_widget_class_bind_template_child (widget_class, SwarmDeployDialog, error_revealer);
@@ -712,8 +729,10 @@ swarm_deploy_dialog_class_init (SwarmDeployDialogClass *klass)
   gtk_widget_class_install_action (widget_class, "dialog.add-variable", NULL, add_variable_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "dialog.deploy", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK, "dialog.deploy", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK,
+                                       "dialog.deploy", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, GDK_CONTROL_MASK,
+                                       "dialog.deploy", NULL);
 }
 
 static void
@@ -793,7 +812,8 @@ swarm_deploy_dialog_prefill (SwarmDeployDialog *self,
   template_id = swarm_agent_get_template (agent);
   if (template_id != NULL)
     {
-      for (i = 0; i < G_N_ELEMENTS (template_ids) && g_strcmp0 (template_id, template_ids[i]) != 0; i++)
+      for (i = 0; i < G_N_ELEMENTS (template_ids) && g_strcmp0 (template_id,
+                                                                template_ids[i]) != 0; i++)
         ;
       adw_combo_row_set_selected (self->template_row, i);
       if (i == TEMPLATE_OTHER)
@@ -817,14 +837,16 @@ swarm_deploy_dialog_prefill (SwarmDeployDialog *self,
     gtk_editable_set_text (GTK_EDITABLE (self->model_row), swarm_agent_get_config_model (agent));
   if (swarm_agent_get_config_max_steps (agent) > 0)
     {
-      g_autofree char *steps = g_strdup_printf ("%" G_GINT64_FORMAT, swarm_agent_get_config_max_steps (agent));
+      g_autofree char *steps = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                swarm_agent_get_config_max_steps (agent));
       gtk_editable_set_text (GTK_EDITABLE (self->max_steps_row), steps);
     }
   if (swarm_agent_get_config_max_cost_usd (agent) > 0)
     {
       char cost[G_ASCII_DTOSTR_BUF_SIZE];
       gtk_editable_set_text (GTK_EDITABLE (self->max_cost_row),
-                             g_ascii_dtostr (cost, sizeof cost, swarm_agent_get_config_max_cost_usd (agent)));
+                             g_ascii_dtostr (cost, sizeof cost,
+                                             swarm_agent_get_config_max_cost_usd (agent)));
     }
 
   keys = swarm_agent_get_environment_keys (agent);

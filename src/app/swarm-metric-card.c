@@ -111,7 +111,8 @@ swarm_metric_card_class_init (SwarmMetricCardClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_BASE "/ui/swarm-metric-card.ui");
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_BASE "/ui/swarm-metric-card.ui");
   gtk_widget_class_bind_template_child (widget_class, SwarmMetricCard, icon);
   gtk_widget_class_bind_template_child (widget_class, SwarmMetricCard, title_label);
   gtk_widget_class_bind_template_child (widget_class, SwarmMetricCard, value_label);

@@ -278,7 +278,8 @@ prepare_cb (GObject      *object,
 
   if (swarm_bench_enabled ())
     {
-      swarm_bench_print ("refresh-apply-cpu-ms", (swarm_bench_thread_cpu_us () - cpu_start) / 1000.0);
+      swarm_bench_print ("refresh-apply-cpu-ms",
+                         (swarm_bench_thread_cpu_us () - cpu_start) / 1000.0);
       swarm_bench_print ("refresh-apply-wall-ms", (g_get_monotonic_time () - wall_start) / 1000.0);
       /* All the main thread did for this refresh: start the request, take
        * the list, apply the changes.  Fetching and parsing ran in workers. */
@@ -359,7 +360,8 @@ refresh (SwarmWindow *self,
   self->refresh_cancellable = g_cancellable_new ();
   self->refresh_started_us = g_get_monotonic_time ();
   self->refresh_cpu_us = swarm_bench_thread_cpu_us ();
-  swarm_client_list_agents_async (self->client, self->refresh_cancellable, list_cb, g_object_ref (self));
+  swarm_client_list_agents_async (self->client, self->refresh_cancellable, list_cb,
+                                  g_object_ref (self));
   self->refresh_cpu_us = swarm_bench_thread_cpu_us () - self->refresh_cpu_us;
 }
 
@@ -410,7 +412,8 @@ static void
 on_deployed_cb (SwarmWindow *self,
                 SwarmAgent  *agent)
 {
-  g_autofree char *message = g_strdup_printf (_("Agent “%s” deployed"), swarm_agent_get_name (agent));
+  g_autofree char *message = g_strdup_printf (_("Agent “%s” deployed"),
+                                              swarm_agent_get_name (agent));
 
   swarm_agent_store_add (self->store, agent);
   self->loaded = TRUE;
@@ -426,7 +429,8 @@ deploy_action (GtkWidget  *widget,
   SwarmWindow *self = SWARM_WINDOW (widget);
   SwarmDeployDialog *dialog = swarm_deploy_dialog_new (GTK_WINDOW (self), self->client);
 
-  g_signal_connect_object (dialog, "deployed", G_CALLBACK (on_deployed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (dialog, "deployed", G_CALLBACK (on_deployed_cb), self,
+                           G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -471,7 +475,8 @@ copy_sandbox_id_action (GtkWidget  *widget,
 {
   SwarmWindow *self = SWARM_WINDOW (widget);
 
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), g_variant_get_string (parameter, NULL));
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget),
+                          g_variant_get_string (parameter, NULL));
   toast (self, _("Sandbox ID copied"));
 }
 
@@ -592,9 +597,11 @@ on_confirm_response_cb (AdwMessageDialog *dialog,
   SwarmWindow *self = op->self;
 
   if (g_str_equal (response, "terminate"))
-    swarm_client_terminate_async (self->client, op->id, self->cancellable, terminate_cb, agent_op_copy (op));
+    swarm_client_terminate_async (self->client, op->id, self->cancellable, terminate_cb,
+                                  agent_op_copy (op));
   else if (g_str_equal (response, "destroy"))
-    swarm_client_destroy_async (self->client, op->id, self->cancellable, destroy_cb, agent_op_copy (op));
+    swarm_client_destroy_async (self->client, op->id, self->cancellable, destroy_cb,
+                                agent_op_copy (op));
 }
 
 static void
@@ -675,7 +682,8 @@ static const char * const status_filter_names[] = { "all", "pending", "running",
 static void
 on_search_changed_cb (SwarmWindow *self)
 {
-  swarm_agent_table_set_search (self->agent_table, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  swarm_agent_table_set_search (self->agent_table,
+                                gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   update_view (self);
 }
 
@@ -719,7 +727,8 @@ save_state (SwarmWindow *self)
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
   g_settings_set_int (self->settings, "window-width", width);
   g_settings_set_int (self->settings, "window-height", height);
-  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (GTK_WINDOW (self)));
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
 
   if (swarm_agent_table_get_sort (self->agent_table, &column, &descending))
     {
@@ -790,7 +799,8 @@ swarm_window_realize (GtkWidget *widget)
   GTK_WIDGET_CLASS (swarm_window_parent_class)->realize (widget);
 
   if (swarm_bench_enabled ())
-    g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint", G_CALLBACK (on_first_paint_cb), widget);
+    g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
+                      G_CALLBACK (on_first_paint_cb), widget);
 }
 
 static void
@@ -831,10 +841,13 @@ swarm_window_class_init (SwarmWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_install_action (widget_class, "win.deploy", NULL, deploy_action);
   gtk_widget_class_install_action (widget_class, "win.view-agent", "s", view_agent_action);
-  gtk_widget_class_install_action (widget_class, "win.terminate-agent", "s", terminate_agent_action);
+  gtk_widget_class_install_action (widget_class, "win.terminate-agent", "s",
+                                   terminate_agent_action);
   gtk_widget_class_install_action (widget_class, "win.destroy-agent", "s", destroy_agent_action);
-  gtk_widget_class_install_action (widget_class, "win.destroy-selected", NULL, destroy_selected_action);
-  gtk_widget_class_install_action (widget_class, "win.copy-sandbox-id", "s", copy_sandbox_id_action);
+  gtk_widget_class_install_action (widget_class, "win.destroy-selected", NULL,
+                                   destroy_selected_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-sandbox-id", "s",
+                                   copy_sandbox_id_action);
 }
 
 static void

@@ -190,7 +190,8 @@ prepare (GHashTable *previous,
       else if (*before != fingerprint)
         g_ptr_array_add (update->changed, g_object_ref (agent));
 
-      g_hash_table_replace (update->snapshot, g_strdup (id), g_memdup2 (&fingerprint, sizeof fingerprint));
+      g_hash_table_replace (update->snapshot, g_strdup (id),
+                            g_memdup2 (&fingerprint, sizeof fingerprint));
     }
 
   if (previous != NULL)

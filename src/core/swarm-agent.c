@@ -284,17 +284,21 @@ swarm_agent_new (const char *id)
 
 const char *swarm_agent_get_id (SwarmAgent *self) { GETTER (const char *, id, NULL); }
 const char *swarm_agent_get_name (SwarmAgent *self) { GETTER (const char *, name, NULL); }
-const char *swarm_agent_get_agent_type (SwarmAgent *self) { GETTER (const char *, agent_type, NULL); }
+const char *swarm_agent_get_agent_type (SwarmAgent *self) { GETTER (const char *,
+                                                                    agent_type, NULL); }
 SwarmAgentStatus swarm_agent_get_status (SwarmAgent *self) { GETTER (SwarmAgentStatus, status, 0); }
-const char *swarm_agent_get_sandbox_id (SwarmAgent *self) { GETTER (const char *, sandbox_id, NULL); }
+const char *swarm_agent_get_sandbox_id (SwarmAgent *self) { GETTER (const char *,
+                                                                    sandbox_id, NULL); }
 const char *swarm_agent_get_task_description (SwarmAgent *self) { GETTER (const char *, task_description, NULL); }
 gint64 swarm_agent_get_tokens_used (SwarmAgent *self) { GETTER (gint64, tokens_used, 0); }
 double swarm_agent_get_cost_usd (SwarmAgent *self) { GETTER (double, cost_usd, 0); }
 gint64 swarm_agent_get_execution_time_ms (SwarmAgent *self) { GETTER (gint64, execution_time_ms, 0); }
 GDateTime *swarm_agent_get_created_at (SwarmAgent *self) { GETTER (GDateTime *, created_at, NULL); }
-GDateTime *swarm_agent_get_completed_at (SwarmAgent *self) { GETTER (GDateTime *, completed_at, NULL); }
+GDateTime *swarm_agent_get_completed_at (SwarmAgent *self) { GETTER (GDateTime *,
+                                                                     completed_at, NULL); }
 const char *swarm_agent_get_error_message (SwarmAgent *self) { GETTER (const char *, error_message, NULL); }
-const char *swarm_agent_get_template (SwarmAgent *self) { GETTER (const char *, template_id, NULL); }
+const char *swarm_agent_get_template (SwarmAgent *self) { GETTER (const char *,
+                                                                  template_id, NULL); }
 const char * const *swarm_agent_get_capabilities (SwarmAgent *self) { GETTER (const char * const *, capabilities, NULL); }
 gint64 swarm_agent_get_config_timeout (SwarmAgent *self) { GETTER (gint64, config_timeout, 0); }
 const char *swarm_agent_get_config_model (SwarmAgent *self) { GETTER (const char *, config_model, NULL); }
@@ -308,7 +312,8 @@ GDateTime *swarm_agent_get_started_at (SwarmAgent *self) { GETTER (GDateTime *, 
 GDateTime *swarm_agent_get_updated_at (SwarmAgent *self) { GETTER (GDateTime *, updated_at, NULL); }
 const char *swarm_agent_get_sandbox_driver (SwarmAgent *self) { GETTER (const char *, sandbox_driver, NULL); }
 const char * const *swarm_agent_get_environment_keys (SwarmAgent *self) { GETTER (const char * const *, environment_keys, NULL); }
-GHashTable *swarm_agent_get_environment (SwarmAgent *self) { GETTER (GHashTable *, environment, NULL); }
+GHashTable *swarm_agent_get_environment (SwarmAgent *self) { GETTER (GHashTable *,
+                                                                     environment, NULL); }
 gint64 swarm_agent_get_elapsed_ms (SwarmAgent *self) { GETTER (gint64, elapsed_ms, 0); }
 
 #undef GETTER

@@ -323,7 +323,8 @@ transport_error (Exchange *ex,
 {
   GError *mapped;
 
-  if (g_atomic_int_get (&ex->timed_out) || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+  if (g_atomic_int_get (&ex->timed_out) || g_error_matches (error, G_IO_ERROR,
+                                                            G_IO_ERROR_TIMED_OUT))
     {
       mapped = g_error_new (SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_TIMED_OUT,
                             _("The backend at %s did not answer within %u s."),
@@ -763,7 +764,8 @@ read_more (GTask *task)
   gsize room;
   guint8 *buffer = read_room (ex, &room);
 
-  g_input_stream_read_async (ex->stream, buffer, room, G_PRIORITY_DEFAULT, ex->cancellable, read_cb, task);
+  g_input_stream_read_async (ex->stream, buffer, room, G_PRIORITY_DEFAULT, ex->cancellable,
+                             read_cb, task);
 }
 
 static void

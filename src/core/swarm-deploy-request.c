@@ -702,7 +702,8 @@ swarm_deploy_request_from_node (JsonNode  *node,
     return field_error (error, local_error, SWARM_DEPLOY_ERROR_NAME);
   if (!swarm_json_get_string (object, "agent_type", TRUE, &self->agent_type, &local_error))
     return field_error (error, local_error, SWARM_DEPLOY_ERROR_AGENT_TYPE);
-  if (!swarm_json_get_string (object, "task_description", TRUE, &self->task_description, &local_error))
+  if (!swarm_json_get_string (object, "task_description", TRUE, &self->task_description,
+                              &local_error))
     return field_error (error, local_error, SWARM_DEPLOY_ERROR_TASK);
   if (!swarm_json_get_string (object, "template", FALSE, &template_id, &local_error))
     return field_error (error, local_error, SWARM_DEPLOY_ERROR_TEMPLATE);

@@ -124,7 +124,8 @@ list_probe_cb (GObject      *object,
   Discovery *d = g_task_get_task_data (task);
 
   agents = swarm_client_list_agents_finish (SWARM_CLIENT (object), result, &error);
-  if (agents != NULL || g_error_matches (error, SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_UNAUTHORIZED))
+  if (agents != NULL || g_error_matches (error, SWARM_CLIENT_ERROR,
+                                         SWARM_CLIENT_ERROR_UNAUTHORIZED))
     {
       /* A backend after all, one without /api/health (the seed's). */
       g_task_return_int (task, SWARM_DISCOVERY_OTHER);
@@ -165,7 +166,8 @@ spawn_daemon (Discovery  *d,
       return FALSE;
     }
 
-  listen = g_strdup_printf ("%s:%d", g_uri_get_host (uri), g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 80);
+  listen = g_strdup_printf ("%s:%d", g_uri_get_host (uri),
+                            g_uri_get_port (uri) > 0 ? g_uri_get_port (uri) : 80);
 
   /* Detached: its own session, no pipes to us, so it outlives the app. */
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDIN_INHERIT);
@@ -224,7 +226,8 @@ health_cb (GObject      *object,
       /* Something answered, but not with health: is it a backend at all? */
       GCancellable *cancellable = g_task_get_cancellable (task);
 
-      swarm_client_list_agents_async (d->client, cancellable, list_probe_cb, g_steal_pointer (&task));
+      swarm_client_list_agents_async (d->client, cancellable, list_probe_cb,
+                                      g_steal_pointer (&task));
       return;
     }
 

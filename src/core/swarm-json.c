@@ -454,9 +454,11 @@ read_config (JsonObject  *object,
 
   config = json_node_get_object (node);
 
-  if (!swarm_json_get_int (config, "timeout", FALSE, 0, G_MAXINT32, &agent->config_timeout, error) ||
+  if (!swarm_json_get_int (config, "timeout", FALSE, 0, G_MAXINT32,
+                           &agent->config_timeout, error) ||
       !swarm_json_get_string (config, "model", FALSE, &agent->config_model, error) ||
-      !swarm_json_get_int (config, "max_steps", FALSE, 0, G_MAXINT32, &agent->config_max_steps, error) ||
+      !swarm_json_get_int (config, "max_steps", FALSE, 0, G_MAXINT32,
+                           &agent->config_max_steps, error) ||
       !swarm_json_get_double (config, "max_cost_usd", FALSE, 0, MAX_AMOUNT_USD,
                               &agent->config_max_cost_usd, error))
     {
@@ -533,8 +535,10 @@ swarm_json_agent_from_node (JsonNode  *node,
     }
 
   if (!swarm_json_get_string (object, "sandbox_id", FALSE, &agent->sandbox_id, error) ||
-      !swarm_json_get_int (object, "tokens_used", FALSE, 0, MAX_SAFE_INT, &agent->tokens_used, error) ||
-      !swarm_json_get_double (object, "cost_usd", FALSE, 0, MAX_AMOUNT_USD, &agent->cost_usd, error) ||
+      !swarm_json_get_int (object, "tokens_used", FALSE, 0, MAX_SAFE_INT,
+                           &agent->tokens_used, error) ||
+      !swarm_json_get_double (object, "cost_usd", FALSE, 0, MAX_AMOUNT_USD,
+                              &agent->cost_usd, error) ||
       !swarm_json_get_int (object, "execution_time_ms", FALSE, 0, MAX_SAFE_INT,
                            &agent->execution_time_ms, error) ||
       !get_time (object, "created_at", TRUE, &agent->created_at, error) ||
@@ -778,7 +782,8 @@ swarm_json_parse_health (GBytes  *bytes,
   health = g_new0 (SwarmHealth, 1);
   if (!swarm_json_get_string (object, "name", TRUE, &health->name, error) ||
       !swarm_json_get_string (object, "version", FALSE, &health->version, error) ||
-      !swarm_json_get_int (object, "api_version", FALSE, 0, G_MAXINT32, &health->api_version, error) ||
+      !swarm_json_get_int (object, "api_version", FALSE, 0, G_MAXINT32,
+                           &health->api_version, error) ||
       !swarm_json_get_string (object, "status", FALSE, &health->status, error) ||
       !swarm_json_get_strv (object, "drivers", &health->drivers, error))
     return NULL;

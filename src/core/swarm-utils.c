@@ -84,7 +84,8 @@ swarm_format_duration (gint64 ms)
     return g_strdup_printf (_("%d h %d min"), (int) (s / 3600), (int) ((s % 3600) / 60));
 
   /* Translators: a duration, as in “3 d 4 h” */
-  return g_strdup_printf (_("%d d %d h"), (int) MIN (s / 86400, G_MAXINT), (int) ((s % 86400) / 3600));
+  return g_strdup_printf (_("%d d %d h"), (int) MIN (s / 86400, G_MAXINT),
+                          (int) ((s % 86400) / 3600));
 }
 
 /**

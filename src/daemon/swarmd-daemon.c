@@ -222,14 +222,16 @@ swarmd_daemon_get_logs (SwarmdDaemon  *self,
 
   if (swarmd_daemon_lookup (self, agent_id) == NULL)
     {
-      g_set_error (error, SWARMD_API_ERROR, SWARMD_API_ERROR_NOT_FOUND, "There is no agent with the id “%s”.",
+      g_set_error (error, SWARMD_API_ERROR, SWARMD_API_ERROR_NOT_FOUND,
+                   "There is no agent with the id “%s”.",
                    agent_id);
       return NULL;
     }
 
   page = swarmd_store_get_logs (self->store, agent_id, after, limit, tail, &local_error);
   if (page == NULL)
-    g_set_error (error, SWARMD_API_ERROR, SWARMD_API_ERROR_INTERNAL, "The logs could not be read: %s",
+    g_set_error (error, SWARMD_API_ERROR, SWARMD_API_ERROR_INTERNAL,
+                 "The logs could not be read: %s",
                  local_error->message);
 
   return page;
@@ -265,7 +267,8 @@ drop_runner_cb (gpointer user_data)
   Drop *drop = user_data;
   SwarmAgent *agent = swarmd_runner_get_agent (drop->runner);
 
-  if (drop->self->runners != NULL && g_hash_table_lookup (drop->self->runners, agent->id) == drop->runner)
+  if (drop->self->runners != NULL && g_hash_table_lookup (drop->self->runners,
+                                                          agent->id) == drop->runner)
     g_hash_table_remove (drop->self->runners, agent->id);
 
   g_object_unref (drop->runner);
@@ -545,7 +548,8 @@ swarmd_daemon_health (SwarmdDaemon *self,
       json_builder_set_member_name (builder, "configured");
       json_builder_add_boolean_value (builder, swarmd_llm_config_is_configured (config));
       json_builder_set_member_name (builder, "model");
-      json_builder_add_string_value (builder, config != NULL ? config->model : SWARMD_DEFAULT_MODEL);
+      json_builder_add_string_value (builder,
+                                     config != NULL ? config->model : SWARMD_DEFAULT_MODEL);
       json_builder_end_object (builder);
     }
 
@@ -615,7 +619,8 @@ load_or_create_token (const char  *path,
 
   if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot read random bytes for the token: %s",
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "Cannot read random bytes for the token: %s",
                    g_strerror (errno));
       return NULL;
     }
@@ -625,7 +630,8 @@ load_or_create_token (const char  *path,
     g_string_append_printf (token, "%02x", bytes[i]);
   explicit_bzero (bytes, sizeof bytes);
 
-  if (!g_file_set_contents_full (path, token->str, token->len, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+  if (!g_file_set_contents_full (path, token->str, token->len, G_FILE_SET_CONTENTS_CONSISTENT,
+                                 0600, error))
     {
       swarm_secret_free (g_string_free (token, FALSE));
       return NULL;

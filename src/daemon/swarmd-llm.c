@@ -75,7 +75,8 @@ static void send_attempt (GTask *task);
 static gint64
 retry_after_ms (SoupMessage *msg)
 {
-  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg), "Retry-After");
+  const char *value = soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                    "Retry-After");
   guint64 seconds;
 
   if (value != NULL && g_ascii_string_to_unsigned (value, 10, 0, 3600, &seconds, NULL))
@@ -398,7 +399,8 @@ send_attempt (GTask *task)
   req->attempt = g_cancellable_new ();
   req->deadline_id = g_timeout_add_seconds (req->config->request_timeout, deadline_cb, req);
 
-  soup_session_send_and_read_async (req->session, req->msg, G_PRIORITY_DEFAULT, req->attempt, send_cb, task);
+  soup_session_send_and_read_async (req->session, req->msg, G_PRIORITY_DEFAULT, req->attempt,
+                                    send_cb, task);
 }
 
 /**

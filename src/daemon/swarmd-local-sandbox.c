@@ -232,7 +232,8 @@ host_path (SwarmdLocalSandbox  *self,
   canonical = g_canonicalize_filename (joined, NULL);
 
   if (!g_str_equal (canonical, self->workspace) &&
-      !(g_str_has_prefix (canonical, self->workspace) && canonical[strlen (self->workspace)] == '/'))
+      !(g_str_has_prefix (canonical,
+                          self->workspace) && canonical[strlen (self->workspace)] == '/'))
     goto outside;
 
   return g_steal_pointer (&canonical);
@@ -390,7 +391,8 @@ build_argv (SwarmdLocalSandbox *self,
   g_ptr_array_add (argv, g_strdup ("--chdir"));
   g_ptr_array_add (argv, g_strdup (HOME_INSIDE));
   g_ptr_array_add (argv, g_strdup ("--"));
-  g_ptr_array_add (argv, g_strdup (have_program ("/usr/bin/bash") ? "/usr/bin/bash" : "/usr/bin/sh"));
+  g_ptr_array_add (argv,
+                   g_strdup (have_program ("/usr/bin/bash") ? "/usr/bin/bash" : "/usr/bin/sh"));
   g_ptr_array_add (argv, g_strdup ("-c"));
   g_ptr_array_add (argv, g_strdup (command));
   g_ptr_array_add (argv, NULL);
@@ -514,7 +516,8 @@ parse_info (Exec *ex)
   gint64 pid = 0;
 
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
-      !swarm_json_get_int (json_node_get_object (root), "child-pid", TRUE, 1, G_MAXINT32, &pid, NULL))
+      !swarm_json_get_int (json_node_get_object (root), "child-pid", TRUE, 1, G_MAXINT32,
+                           &pid, NULL))
     {
       g_debug ("bwrap gave no child pid");
       return;
@@ -532,7 +535,8 @@ info_read_cb (GObject      *object,
 {
   GTask *task = user_data;
   Exec *ex = g_task_get_task_data (task);
-  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, NULL);
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object),
+                                                              result, NULL);
 
   if (chunk != NULL && g_bytes_get_size (chunk) > 0 && ex->info_data->len < 4096)
     {
@@ -642,12 +646,14 @@ swarmd_local_sandbox_exec_async (SwarmdSandbox       *sandbox,
   if (cancellable != NULL)
     {
       ex->cancellable = g_object_ref (cancellable);
-      ex->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (on_exec_cancelled_cb), ex, NULL);
+      ex->cancel_id = g_cancellable_connect (cancellable,
+                                             G_CALLBACK (on_exec_cancelled_cb), ex, NULL);
     }
 
   /* Three operations hold the task: the info reader, the output reader and
    * the waiter. */
-  g_input_stream_read_bytes_async (ex->info, 1024, G_PRIORITY_HIGH, NULL, info_read_cb, g_object_ref (task));
+  g_input_stream_read_bytes_async (ex->info, 1024, G_PRIORITY_HIGH, NULL, info_read_cb,
+                                   g_object_ref (task));
   g_object_ref (task);
   read_more (task);
   g_subprocess_wait_async (ex->process, NULL, wait_cb, task);
@@ -738,7 +744,8 @@ swarmd_local_sandbox_write_file (SwarmdSandbox  *sandbox,
   if (!check_real_path (self, parent, path, error))
     return FALSE;
 
-  return g_file_set_contents_full (host, content, length, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
+  return g_file_set_contents_full (host, content, length, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   0644, error);
 }
 
 /* Lifetime --------------------------------------------------------------------- */
@@ -779,7 +786,8 @@ remove_tree (const char  *path,
   g_autoptr(GError) local_error = NULL;
   GFileInfo *info;
 
-  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+  children = g_file_enumerate_children (file,
+                                        G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
                                         G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &local_error);
   if (children == NULL && !g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
     {
@@ -796,14 +804,16 @@ remove_tree (const char  *path,
       if (dir ? !remove_tree (child, error) : g_unlink (child) != 0)
         {
           if (error != NULL && *error == NULL)
-            g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", child, g_strerror (errno));
+            g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", child,
+                         g_strerror (errno));
           return FALSE;
         }
     }
 
   if (g_rmdir (path) != 0)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", path, g_strerror (errno));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", path,
+                   g_strerror (errno));
       return FALSE;
     }
 

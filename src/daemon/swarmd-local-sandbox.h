@@ -9,7 +9,8 @@
 G_BEGIN_DECLS
 
 #define SWARMD_TYPE_LOCAL_SANDBOX (swarmd_local_sandbox_get_type ())
-G_DECLARE_FINAL_TYPE (SwarmdLocalSandbox, swarmd_local_sandbox, SWARMD, LOCAL_SANDBOX, SwarmdSandbox)
+G_DECLARE_FINAL_TYPE (SwarmdLocalSandbox, swarmd_local_sandbox, SWARMD, LOCAL_SANDBOX,
+                      SwarmdSandbox)
 
 SwarmdSandbox *swarmd_local_sandbox_new           (const char  *sandboxes_dir,
                                                    const char  *sandbox_id);

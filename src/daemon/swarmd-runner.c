@@ -487,7 +487,8 @@ run_call (SwarmdRunner *self,
       const char *text = json_node_get_string (arguments);
       g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
 
-      args_node = *text != '\0' ? swarm_json_parse_bytes (bytes, NULL) : json_from_string ("{}", NULL);
+      args_node = *text != '\0' ? swarm_json_parse_bytes (bytes,
+                                                          NULL) : json_from_string ("{}", NULL);
     }
   else if (arguments != NULL && JSON_NODE_HOLDS_OBJECT (arguments))
     {
@@ -496,7 +497,8 @@ run_call (SwarmdRunner *self,
 
   if (args_node == NULL || !JSON_NODE_HOLDS_OBJECT (args_node))
     {
-      tool_error (self, call_id, "the arguments are not a valid JSON object. Call the tool again with "
+      tool_error (self, call_id,
+                  "the arguments are not a valid JSON object. Call the tool again with "
                                  "arguments that match its schema.");
       return TRUE;
     }
@@ -527,7 +529,8 @@ run_call (SwarmdRunner *self,
       data = g_new0 (CallData, 1);
       data->self = g_object_ref (self);
       data->call_id = g_strdup (call_id);
-      swarmd_sandbox_exec_async (self->sandbox, command, (guint) timeout, self->cancellable, exec_cb, data);
+      swarmd_sandbox_exec_async (self->sandbox, command, (guint) timeout, self->cancellable,
+                                 exec_cb, data);
       return FALSE;
     }
 
@@ -553,8 +556,10 @@ run_call (SwarmdRunner *self,
         }
 
       {
-        g_autofree char *text = g_strndup (g_bytes_get_data (contents, NULL), g_bytes_get_size (contents));
-        g_autofree char *logged = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes\n%s", g_bytes_get_size (contents), text);
+        g_autofree char *text = g_strndup (g_bytes_get_data (contents, NULL),
+                                           g_bytes_get_size (contents));
+        g_autofree char *logged = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes\n%s",
+                                                   g_bytes_get_size (contents), text);
 
         tool_reply (self, call_id, text);
         log_entry (self, SWARM_LOG_KIND_OUTPUT, logged);
@@ -584,7 +589,8 @@ run_call (SwarmdRunner *self,
         }
 
       {
-        g_autofree char *reply = g_strdup_printf ("Wrote %" G_GSIZE_FORMAT " bytes to %s.", strlen (content), path);
+        g_autofree char *reply = g_strdup_printf ("Wrote %" G_GSIZE_FORMAT " bytes to %s.",
+                                                  strlen (content), path);
 
         tool_reply (self, call_id, reply);
         log_entry (self, SWARM_LOG_KIND_OUTPUT, reply);
@@ -632,7 +638,8 @@ step_done (SwarmdRunner *self)
     {
       g_free (agent->result);
       agent->result = swarmd_runner_redact (self, self->finish_result);
-      finish_run (self, self->finish_success ? SWARM_AGENT_STATUS_COMPLETED : SWARM_AGENT_STATUS_FAILED,
+      finish_run (self,
+                  self->finish_success ? SWARM_AGENT_STATUS_COMPLETED : SWARM_AGENT_STATUS_FAILED,
                   self->finish_success ? NULL : "the agent finished without success");
       return;
     }
@@ -743,13 +750,15 @@ chat_cb (GObject      *object,
               if (function != NULL && JSON_NODE_HOLDS_OBJECT (function))
                 name = get_string_arg (json_node_get_object (function), "name");
             }
-          g_string_append_printf (summary, "%s→ %s", summary->len > 0 ? "\n" : "", name != NULL ? name : "?");
+          g_string_append_printf (summary, "%s→ %s", summary->len > 0 ? "\n" : "",
+                                  name != NULL ? name : "?");
         }
     }
   if (summary->len == 0)
     g_string_append (summary, "(empty reply)");
   {
-    g_autofree char *line = g_strdup_printf ("step %" G_GINT64_FORMAT ": %s", self->agent->steps, summary->str);
+    g_autofree char *line = g_strdup_printf ("step %" G_GINT64_FORMAT ": %s", self->agent->steps,
+                                             summary->str);
     log_entry (self, SWARM_LOG_KIND_LLM, line);
   }
 
@@ -925,13 +934,15 @@ swarmd_runner_start (SwarmdRunner *self)
   agent->status = SWARM_AGENT_STATUS_RUNNING;
   g_clear_pointer (&agent->started_at, g_date_time_unref);
   agent->started_at = g_date_time_new_now_utc ();
-  swarm_set_str (&agent->model, agent->config_model != NULL ? agent->config_model : self->config->model);
+  swarm_set_str (&agent->model,
+                 agent->config_model != NULL ? agent->config_model : self->config->model);
 
   add_message (self, "system", swarmd_runner_system_prompt (agent->agent_type), NULL);
   add_message (self, "user", agent->task_description, NULL);
 
   if (agent->config_timeout > 0)
-    self->deadline_id = g_timeout_add_seconds ((guint) MIN (agent->config_timeout, G_MAXUINT / 1000),
+    self->deadline_id = g_timeout_add_seconds ((guint) MIN (agent->config_timeout,
+                                                            G_MAXUINT / 1000),
                                                deadline_cb, self);
 
   started = g_strdup_printf ("agent started: %s, model %s, template %s, sandbox %s%s",

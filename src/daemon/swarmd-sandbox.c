@@ -169,7 +169,8 @@ swarmd_sandbox_exec_async (SwarmdSandbox       *self,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  SWARMD_SANDBOX_GET_CLASS (self)->exec_async (self, command, timeout_s, cancellable, callback, user_data);
+  SWARMD_SANDBOX_GET_CLASS (self)->exec_async (self, command, timeout_s, cancellable,
+                                               callback, user_data);
 }
 
 SwarmdExecResult *

@@ -34,8 +34,10 @@ add_cors (SoupServerMessage *msg)
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
   soup_message_headers_replace (headers, "Access-Control-Allow-Origin", "*");
-  soup_message_headers_replace (headers, "Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-  soup_message_headers_replace (headers, "Access-Control-Allow-Headers", "content-type, authorization");
+  soup_message_headers_replace (headers, "Access-Control-Allow-Methods",
+                                "GET, POST, DELETE, OPTIONS");
+  soup_message_headers_replace (headers, "Access-Control-Allow-Headers",
+                                "content-type, authorization");
   soup_message_headers_replace (headers, "Access-Control-Max-Age", "600");
 }
 
@@ -121,7 +123,8 @@ bearer_token (SoupServerMessage *msg)
 static gboolean
 has_authorization (SoupServerMessage *msg)
 {
-  return soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization") != NULL;
+  return soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                       "Authorization") != NULL;
 }
 
 /* Routes ---------------------------------------------------------------------------- */
@@ -172,7 +175,8 @@ handle_logs (SwarmdServer      *self,
       return;
     }
 
-  page = swarmd_daemon_get_logs (self->daemon, agent_id, (gint64) after, (guint) limit, (guint) tail, &error);
+  page = swarmd_daemon_get_logs (self->daemon, agent_id, (gint64) after, (guint) limit,
+                                 (guint) tail, &error);
   if (page == NULL)
     {
       respond_gerror (msg, error);
@@ -221,14 +225,16 @@ handle_deploy (SwarmdServer      *self,
 
   if (g_bytes_get_size (body) > SWARMD_MAX_BODY)
     {
-      respond_error (msg, SWARMD_API_ERROR_PAYLOAD_TOO_LARGE, "The request body is larger than 1 MiB.", NULL);
+      respond_error (msg, SWARMD_API_ERROR_PAYLOAD_TOO_LARGE,
+                     "The request body is larger than 1 MiB.", NULL);
       return;
     }
 
   root = swarm_json_parse_bytes (body, &error);
   if (root == NULL)
     {
-      g_autofree char *message = g_strdup_printf ("The request body is not valid JSON: %s", error->message);
+      g_autofree char *message = g_strdup_printf ("The request body is not valid JSON: %s",
+                                                  error->message);
       respond_error (msg, SWARMD_API_ERROR_INVALID_JSON, message, NULL);
       return;
     }
@@ -394,13 +400,15 @@ server_cb (SoupServer        *server,
       g_auto(GStrv) parts = g_strsplit (path + strlen ("/api/agents/"), "/", -1);
       guint n = g_strv_length (parts);
 
-      if (n == 1 && *parts[0] != '\0' && (g_str_equal (method, "GET") || g_str_equal (method, "DELETE")))
+      if (n == 1 && *parts[0] != '\0' && (g_str_equal (method,
+                                                       "GET") || g_str_equal (method, "DELETE")))
         {
           handle_agent (self, msg, method, parts[0], query);
           return;
         }
 
-      if (n == 2 && *parts[0] != '\0' && g_str_equal (parts[1], "logs") && g_str_equal (method, "GET"))
+      if (n == 2 && *parts[0] != '\0' && g_str_equal (parts[1],
+                                                      "logs") && g_str_equal (method, "GET"))
         {
           handle_logs (self, msg, parts[0], query);
           return;
@@ -426,8 +434,10 @@ on_got_headers_cb (SoupServerMessage *msg,
       soup_message_headers_get_content_length (headers) > SWARMD_MAX_BODY)
     {
       add_cors (msg);
-      respond_error (msg, SWARMD_API_ERROR_PAYLOAD_TOO_LARGE, "The request body is larger than 1 MiB.", NULL);
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      respond_error (msg, SWARMD_API_ERROR_PAYLOAD_TOO_LARGE,
+                     "The request body is larger than 1 MiB.", NULL);
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Connection", "close");
     }
 }
 
@@ -575,13 +585,15 @@ swarmd_server_listen (SwarmdServer  *self,
   inet = g_inet_address_new_from_string (host);
   socket_address = g_inet_socket_address_new (inet, port);
 
-  if (!soup_server_listen (self->server, socket_address, self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, &local_error))
+  if (!soup_server_listen (self->server, socket_address, self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                           &local_error))
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
                      "Port %u on %s is already in use by another program.", port, host);
       else
-        g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "Cannot listen on %s: ", address);
+        g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                    "Cannot listen on %s: ", address);
       return FALSE;
     }
 

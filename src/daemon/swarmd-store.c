@@ -106,7 +106,8 @@ migrate (SwarmdStore  *self,
       sqlite3_step (stmt) != SQLITE_ROW)
     {
       sqlite3_finalize (stmt);
-      return set_sqlite_error (self, SWARMD_STORE_ERROR_SCHEMA, "Cannot read the schema version", error);
+      return set_sqlite_error (self, SWARMD_STORE_ERROR_SCHEMA,
+                               "Cannot read the schema version", error);
     }
   version = sqlite3_column_int (stmt, 0);
   sqlite3_finalize (stmt);
@@ -151,7 +152,8 @@ swarmd_store_open (const char  *path,
 {
   g_autoptr(SwarmdStore) self = g_object_new (SWARMD_TYPE_STORE, NULL);
 
-  if (sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+  if (sqlite3_open_v2 (path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                        NULL) != SQLITE_OK)
     {
       set_sqlite_error (self, SWARMD_STORE_ERROR_OPEN, "Cannot open the database", error);
@@ -161,17 +163,20 @@ swarmd_store_open (const char  *path,
   sqlite3_busy_timeout (self->db, 5000);
 
   /* WAL with synchronous=FULL: a deploy is durable when its 201 leaves. */
-  if (!exec (self, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+  if (!exec (self,
+             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
              error) ||
       !migrate (self, error))
     return NULL;
 
-  if (!prepare (self, "INSERT INTO agents (id, name, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5) "
+  if (!prepare (self,
+                "INSERT INTO agents (id, name, status, created_at, json) VALUES (?1, ?2, ?3, ?4, ?5) "
                       "ON CONFLICT (id) DO UPDATE SET name = ?2, status = ?3, json = ?5",
                 &self->save_agent, error) ||
       !prepare (self, "DELETE FROM agents WHERE id = ?1", &self->delete_agent, error) ||
       !prepare (self, "DELETE FROM logs WHERE agent_id = ?1", &self->delete_logs, error) ||
-      !prepare (self, "INSERT INTO logs (agent_id, seq, time, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+      !prepare (self,
+                "INSERT INTO logs (agent_id, seq, time, kind, text) VALUES (?1, ?2, ?3, ?4, ?5)",
                 &self->append_log, error) ||
       !prepare (self, "SELECT MAX(seq) FROM logs WHERE agent_id = ?1", &self->last_seq, error))
     return NULL;
@@ -195,7 +200,8 @@ swarmd_store_load_agents (SwarmdStore  *self,
 
   g_return_val_if_fail (SWARMD_IS_STORE (self), NULL);
 
-  if (sqlite3_prepare_v2 (self->db, "SELECT id, json FROM agents ORDER BY created_at, id", -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (self->db, "SELECT id, json FROM agents ORDER BY created_at, id", -1,
+                          &stmt, NULL) != SQLITE_OK)
     {
       set_sqlite_error (self, SWARMD_STORE_ERROR_QUERY, "Cannot read the agents", error);
       return NULL;
@@ -203,7 +209,8 @@ swarmd_store_load_agents (SwarmdStore  *self,
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      g_autoptr(GBytes) json = g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
+      g_autoptr(GBytes) json = g_bytes_new (sqlite3_column_blob (stmt, 1),
+                                            sqlite3_column_bytes (stmt, 1));
       g_autoptr(GError) local_error = NULL;
       SwarmAgent *agent = swarm_json_parse_agent (json, &local_error);
 
@@ -269,7 +276,8 @@ swarmd_store_save_agent (SwarmdStore  *self,
 
   sqlite3_bind_text (self->save_agent, 1, swarm_agent_get_id (agent), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (self->save_agent, 2, swarm_agent_get_name (agent), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (self->save_agent, 3, swarm_agent_status_to_string (swarm_agent_get_status (agent)), -1,
+  sqlite3_bind_text (self->save_agent, 3,
+                     swarm_agent_status_to_string (swarm_agent_get_status (agent)), -1,
                      SQLITE_STATIC);
   sqlite3_bind_text (self->save_agent, 4, created != NULL ? created : "", -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (self->save_agent, 5, json, (int) length, SQLITE_TRANSIENT);
@@ -318,7 +326,8 @@ swarmd_store_append_log (SwarmdStore    *self,
   sqlite3_bind_text (self->append_log, 1, agent_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (self->append_log, 2, entry->seq);
   sqlite3_bind_text (self->append_log, 3, time, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (self->append_log, 4, swarm_log_kind_to_string (entry->kind), -1, SQLITE_STATIC);
+  sqlite3_bind_text (self->append_log, 4, swarm_log_kind_to_string (entry->kind), -1,
+                     SQLITE_STATIC);
   sqlite3_bind_text (self->append_log, 5, entry->text, -1, SQLITE_TRANSIENT);
 
   return step_done (self, self->append_log, "Cannot save the log entry", error);

@@ -41,6 +41,8 @@ struct _SwarmAgent
   char            **environment_keys;   /* (owned) (nullable) */
   GHashTable       *environment;        /* (owned) (nullable): values are secrets */
 
+  GDateTime        *destroyed_at;       /* (owned) (nullable): app-side history only */
+
   gint64            elapsed_ms;         /* derived, set by the owner of a table */
 };
 

@@ -43,6 +43,7 @@ enum {
   PROP_UPDATED_AT,
   PROP_SANDBOX_DRIVER,
   PROP_ENVIRONMENT_KEYS,
+  PROP_DESTROYED_AT,
   PROP_ELAPSED_MS,
   PROP_CREATED_UNIX_MS,
   N_PROPS
@@ -79,6 +80,7 @@ swarm_agent_finalize (GObject *object)
   g_clear_pointer (&self->updated_at, g_date_time_unref);
   g_clear_pointer (&self->sandbox_driver, g_free);
   g_clear_pointer (&self->environment_keys, g_strfreev);
+  g_clear_pointer (&self->destroyed_at, g_date_time_unref);
   clear_environment (&self->environment);
 
   G_OBJECT_CLASS (swarm_agent_parent_class)->finalize (object);
@@ -172,6 +174,9 @@ swarm_agent_get_property (GObject    *object,
     case PROP_ENVIRONMENT_KEYS:
       g_value_set_boxed (value, self->environment_keys);
       break;
+    case PROP_DESTROYED_AT:
+      g_value_set_boxed (value, self->destroyed_at);
+      break;
     case PROP_ELAPSED_MS:
       g_value_set_int64 (value, self->elapsed_ms);
       break;
@@ -251,6 +256,7 @@ swarm_agent_class_init (SwarmAgentClass *klass)
   properties[PROP_UPDATED_AT] = ro_boxed ("updated-at", G_TYPE_DATE_TIME);
   properties[PROP_SANDBOX_DRIVER] = ro_string ("sandbox-driver");
   properties[PROP_ENVIRONMENT_KEYS] = ro_boxed ("environment-keys", G_TYPE_STRV);
+  properties[PROP_DESTROYED_AT] = ro_boxed ("destroyed-at", G_TYPE_DATE_TIME);
   properties[PROP_ELAPSED_MS] = ro_int64 ("elapsed-ms");
   properties[PROP_CREATED_UNIX_MS] = ro_int64 ("created-unix-ms");
 
@@ -314,6 +320,8 @@ const char *swarm_agent_get_sandbox_driver (SwarmAgent *self) { GETTER (const ch
 const char * const *swarm_agent_get_environment_keys (SwarmAgent *self) { GETTER (const char * const *, environment_keys, NULL); }
 GHashTable *swarm_agent_get_environment (SwarmAgent *self) { GETTER (GHashTable *,
                                                                      environment, NULL); }
+GDateTime *swarm_agent_get_destroyed_at (SwarmAgent *self) { GETTER (GDateTime *,
+                                                                     destroyed_at, NULL); }
 gint64 swarm_agent_get_elapsed_ms (SwarmAgent *self) { GETTER (gint64, elapsed_ms, 0); }
 
 #undef GETTER
@@ -397,6 +405,29 @@ swarm_agent_set_status (SwarmAgent       *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
 }
 
+/**
+ * swarm_agent_set_destroyed_at:
+ * @time: (nullable): when the agent was destroyed, as far as the app knows
+ *
+ * Marks an agent of the history as destroyed; a destroyed agent counts
+ * as a status change for sorting and filtering.
+ */
+void
+swarm_agent_set_destroyed_at (SwarmAgent *self,
+                              GDateTime  *time)
+{
+  g_return_if_fail (SWARM_IS_AGENT (self));
+
+  if (self->destroyed_at == time ||
+      (self->destroyed_at != NULL && time != NULL && g_date_time_equal (self->destroyed_at, time)))
+    return;
+
+  g_clear_pointer (&self->destroyed_at, g_date_time_unref);
+  if (time != NULL)
+    self->destroyed_at = g_date_time_ref (time);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DESTROYED_AT]);
+}
+
 static gboolean
 date_time_equal0 (GDateTime *a,
                   GDateTime *b)
@@ -470,7 +501,8 @@ environment_equal (GHashTable *a,
   DT (started_at, PROP_STARTED_AT, SWARM_AGENT_CHANGE_TIME);                    \
   DT (updated_at, PROP_UPDATED_AT, SWARM_AGENT_CHANGE_OTHER);                   \
   STR (sandbox_driver, PROP_SANDBOX_DRIVER, SWARM_AGENT_CHANGE_OTHER);          \
-  STRV (environment_keys, PROP_ENVIRONMENT_KEYS, SWARM_AGENT_CHANGE_OTHER);
+  STRV (environment_keys, PROP_ENVIRONMENT_KEYS, SWARM_AGENT_CHANGE_OTHER);    \
+  DT (destroyed_at, PROP_DESTROYED_AT, SWARM_AGENT_CHANGE_STATUS);
 
 /* Each macro compares one field; when @apply, it also copies it and notifies. */
 #define UPDATE_STR(field, prop, change)                             \
@@ -691,6 +723,26 @@ swarm_agent_update_from (SwarmAgent *self,
   return changes;
 }
 
+/**
+ * swarm_agent_dup:
+ *
+ * Returns: (transfer full): a new agent with every field of @self except
+ *   the environment values, which a copy never needs: it is for keeping
+ *   (the history), not for deploying.
+ */
+SwarmAgent *
+swarm_agent_dup (SwarmAgent *self)
+{
+  SwarmAgent *copy;
+
+  g_return_val_if_fail (SWARM_IS_AGENT (self), NULL);
+
+  copy = swarm_agent_new (self->id);
+  diff_fields (copy, self, TRUE);
+  copy->elapsed_ms = self->elapsed_ms;
+
+  return copy;
+}
 
 static const char * const status_names[] = {
   [SWARM_AGENT_STATUS_PENDING] = "pending",

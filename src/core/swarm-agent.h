@@ -64,6 +64,7 @@ GDateTime        *swarm_agent_get_updated_at        (SwarmAgent       *self);
 const char       *swarm_agent_get_sandbox_driver    (SwarmAgent       *self);
 const char * const *swarm_agent_get_environment_keys (SwarmAgent      *self);
 GHashTable       *swarm_agent_get_environment       (SwarmAgent       *self);
+GDateTime        *swarm_agent_get_destroyed_at      (SwarmAgent       *self);
 gint64            swarm_agent_get_elapsed_ms        (SwarmAgent       *self);
 gint64            swarm_agent_get_created_unix_ms   (SwarmAgent       *self);
 
@@ -74,6 +75,9 @@ void              swarm_agent_set_elapsed_ms        (SwarmAgent       *self,
                                                      gint64            elapsed_ms);
 void              swarm_agent_set_status            (SwarmAgent       *self,
                                                      SwarmAgentStatus  status);
+void              swarm_agent_set_destroyed_at      (SwarmAgent       *self,
+                                                     GDateTime        *time);
+SwarmAgent       *swarm_agent_dup                   (SwarmAgent       *self);
 
 SwarmAgentChange  swarm_agent_update_from           (SwarmAgent       *self,
                                                      SwarmAgent       *other);

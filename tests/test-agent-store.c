@@ -320,6 +320,43 @@ test_remove_and_clear (Fixture       *f,
   g_assert_null (swarm_agent_store_lookup (f->store, "agent-001"));
 }
 
+static void
+test_gone_and_ended (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) first = make_list (5);
+  g_autoptr(GPtrArray) second = make_list (5);
+  g_autoptr(GPtrArray) gone = NULL;
+  g_autoptr(GPtrArray) ended = NULL;
+  g_autoptr(SwarmAgent) deployed = make_agent ("deployed", SWARM_AGENT_STATUS_PENDING, 0);
+
+  ((SwarmAgent *) first->pdata[1])->status = SWARM_AGENT_STATUS_RUNNING;
+  ((SwarmAgent *) first->pdata[2])->status = SWARM_AGENT_STATUS_RUNNING;
+  swarm_agent_store_apply (f->store, first, 0, NULL);
+  g_assert_null (swarm_agent_store_take_gone (f->store));
+  g_assert_null (swarm_agent_store_take_ended (f->store));
+
+  /* agent-001 ends, agent-002 keeps running, agent-004 is gone. */
+  ((SwarmAgent *) second->pdata[2])->status = SWARM_AGENT_STATUS_RUNNING;
+  g_ptr_array_remove_index (second, 4);
+  swarm_agent_store_apply (f->store, second, 0, NULL);
+
+  gone = swarm_agent_store_take_gone (f->store);
+  g_assert_nonnull (gone);
+  g_assert_cmpuint (gone->len, ==, 1);
+  g_assert_cmpstr (swarm_agent_get_id (gone->pdata[0]), ==, "agent-004");
+  ended = swarm_agent_store_take_ended (f->store);
+  g_assert_nonnull (ended);
+  g_assert_cmpuint (ended->len, ==, 1);
+  g_assert_cmpstr (swarm_agent_get_id (ended->pdata[0]), ==, "agent-001");
+
+  /* Taken once; a removal by the app is not "gone". */
+  g_assert_null (swarm_agent_store_take_gone (f->store));
+  swarm_agent_store_add (f->store, deployed);
+  g_assert_true (swarm_agent_store_remove (f->store, "agent-000"));
+  g_assert_null (swarm_agent_store_take_gone (f->store));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -335,6 +372,7 @@ main (int   argc,
   g_test_add ("/swarm/agent-store/totals-and-elapsed", Fixture, NULL, set_up, test_totals_and_elapsed, tear_down);
   g_test_add ("/swarm/agent-store/prepared-in-thread", Fixture, NULL, set_up, test_prepared_in_thread, tear_down);
   g_test_add ("/swarm/agent-store/remove-and-clear", Fixture, NULL, set_up, test_remove_and_clear, tear_down);
+  g_test_add ("/swarm/agent-store/gone-and-ended", Fixture, NULL, set_up, test_gone_and_ended, tear_down);
 
   return g_test_run ();
 }

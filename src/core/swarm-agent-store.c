@@ -34,6 +34,8 @@ struct _SwarmAgentStore
                              * before the backend listed them */
   GHashTable *snapshot;     /* (owned) (nullable): id → fingerprint (guint64 *) of
                              * the last list; handed to the next worker */
+  GPtrArray  *gone;         /* (owned) (nullable): agents lists removed, not yet taken */
+  GPtrArray  *ended;        /* (owned) (nullable): agents lists ended, not yet taken */
 };
 
 struct _SwarmStoreUpdate
@@ -103,6 +105,8 @@ swarm_agent_store_finalize (GObject *object)
   g_clear_pointer (&self->provisional, g_hash_table_unref);
   g_clear_pointer (&self->snapshot, g_hash_table_unref);
   g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->gone, g_ptr_array_unref);
+  g_clear_pointer (&self->ended, g_ptr_array_unref);
 
   G_OBJECT_CLASS (swarm_agent_store_parent_class)->finalize (object);
 }
@@ -129,10 +133,21 @@ swarm_agent_store_new (void)
   return g_object_new (SWARM_TYPE_AGENT_STORE, NULL);
 }
 
-/* Removes the items whose id is in @doomed, one signal per contiguous run. */
+static void
+take_note (GPtrArray  **array,
+           SwarmAgent  *agent)
+{
+  if (*array == NULL)
+    *array = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (*array, g_object_ref (agent));
+}
+
+/* Removes the items whose id is in @doomed, one signal per contiguous run;
+ * with @gone, also keeps them there. */
 static guint
-remove_marked (SwarmAgentStore *self,
-               GHashTable      *doomed)
+remove_marked (SwarmAgentStore  *self,
+               GHashTable       *doomed,
+               GPtrArray       **gone)
 {
   guint removed = 0;
   guint i = self->items->len;
@@ -152,6 +167,8 @@ remove_marked (SwarmAgentStore *self,
 
               g_hash_table_remove (self->provisional, swarm_agent_get_id (agent));
               g_hash_table_remove (self->by_id, swarm_agent_get_id (agent));
+              if (gone != NULL)
+                take_note (gone, agent);
             }
           g_ptr_array_remove_range (self->items, i, end - i);
           g_list_model_items_changed (G_LIST_MODEL (self), i, end - i, 0);
@@ -323,6 +340,7 @@ swarm_agent_store_apply_update (SwarmAgentStore  *self,
 
       if (existing != NULL)
         {
+          gboolean was_active = swarm_agent_is_active (existing);
           SwarmAgentChange changes = swarm_agent_update_from (existing, incoming);
 
           if (changes != SWARM_AGENT_CHANGE_NONE)
@@ -330,6 +348,8 @@ swarm_agent_store_apply_update (SwarmAgentStore  *self,
               result.changes |= changes;
               result.updated++;
             }
+          if (was_active && !swarm_agent_is_active (existing))
+            take_note (&self->ended, existing);
         }
       else
         {
@@ -367,7 +387,7 @@ swarm_agent_store_apply_update (SwarmAgentStore  *self,
     }
 
   if (g_hash_table_size (doomed) > 0)
-    result.removed = remove_marked (self, doomed);
+    result.removed = remove_marked (self, doomed, &self->gone);
 
   if (fresh->len > 0)
     {
@@ -501,7 +521,7 @@ swarm_agent_store_remove (SwarmAgentStore *self,
 
   doomed = g_hash_table_new (NULL, NULL);
   g_hash_table_add (doomed, agent);
-  remove_marked (self, doomed);
+  remove_marked (self, doomed, NULL);
 
   return TRUE;
 }
@@ -513,6 +533,9 @@ swarm_agent_store_clear (SwarmAgentStore *self)
 
   g_return_if_fail (SWARM_IS_AGENT_STORE (self));
 
+  g_clear_pointer (&self->gone, g_ptr_array_unref);
+  g_clear_pointer (&self->ended, g_ptr_array_unref);
+
   n = self->items->len;
   if (n == 0)
     return;
@@ -522,6 +545,36 @@ swarm_agent_store_clear (SwarmAgentStore *self)
   g_clear_pointer (&self->snapshot, g_hash_table_unref);
   g_ptr_array_set_size (self->items, 0);
   g_list_model_items_changed (G_LIST_MODEL (self), 0, n, 0);
+}
+
+/**
+ * swarm_agent_store_take_gone:
+ *
+ * Returns: (transfer full) (nullable) (element-type SwarmAgent): the
+ *   agents that lists removed since the last call: a complete list no
+ *   longer had them.  swarm_agent_store_remove() does not count.
+ */
+GPtrArray *
+swarm_agent_store_take_gone (SwarmAgentStore *self)
+{
+  g_return_val_if_fail (SWARM_IS_AGENT_STORE (self), NULL);
+
+  return g_steal_pointer (&self->gone);
+}
+
+/**
+ * swarm_agent_store_take_ended:
+ *
+ * Returns: (transfer full) (nullable) (element-type SwarmAgent): the
+ *   agents a list showed ending (pending or running before, not any
+ *   more) since the last call
+ */
+GPtrArray *
+swarm_agent_store_take_ended (SwarmAgentStore *self)
+{
+  g_return_val_if_fail (SWARM_IS_AGENT_STORE (self), NULL);
+
+  return g_steal_pointer (&self->ended);
 }
 
 /**

@@ -58,6 +58,8 @@ gboolean         swarm_agent_store_remove     (SwarmAgentStore *self,
 void             swarm_agent_store_update     (SwarmAgentStore *self,
                                                SwarmAgent      *agent);
 void             swarm_agent_store_clear      (SwarmAgentStore *self);
+GPtrArray       *swarm_agent_store_take_gone  (SwarmAgentStore *self);
+GPtrArray       *swarm_agent_store_take_ended (SwarmAgentStore *self);
 void             swarm_agent_store_get_totals (SwarmAgentStore *self,
                                                SwarmTotals     *totals);
 

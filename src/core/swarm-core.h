@@ -10,6 +10,7 @@
 #include "swarm-core-enums.h"
 #include "swarm-deploy-request.h"
 #include "swarm-discovery.h"
+#include "swarm-export.h"
 #include "swarm-history.h"
 #include "swarm-json.h"
 #include "swarm-records.h"

@@ -140,6 +140,23 @@ owner_unref (gpointer data)
     g_free (owner);
 }
 
+/* Runs @func where the history was made.  Not g_main_context_invoke():
+ * when that context is idle it would run @func right here, in the worker. */
+static void
+run_in_owner_context (Worker         *w,
+                      GSourceFunc     func,
+                      gpointer        data,
+                      GDestroyNotify  destroy)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, destroy);
+  g_source_set_static_name (source, "[swarm-history] to the owner");
+  g_source_attach (source, w->context);
+  g_source_unref (source);
+}
+
 static gboolean
 drop_task (gpointer data)
 {
@@ -154,7 +171,7 @@ release_task (Worker  *w,
               GTask  **task)
 {
   if (*task != NULL)
-    g_main_context_invoke (w->context, drop_task, g_steal_pointer (task));
+    run_in_owner_context (w, drop_task, g_steal_pointer (task), NULL);
 }
 
 /* ---- SQLite helpers (worker thread) ------------------------------------ */
@@ -577,8 +594,7 @@ report_write_error (Worker *w,
   idle = g_new0 (FailedIdle, 1);
   idle->owner = owner_ref (w->owner);
   idle->message = g_strdup (error->message);
-  g_main_context_invoke_full (w->context, G_PRIORITY_DEFAULT, emit_write_failed,
-                              idle, failed_idle_free);
+  run_in_owner_context (w, emit_write_failed, idle, failed_idle_free);
 }
 
 /* The fingerprints of a backend's agents that are not destroyed, read

@@ -142,6 +142,44 @@ swarm_format_cost (double usd)
 }
 
 /**
+ * swarm_format_timestamp:
+ * @unix_us: a wall-clock time
+ * @now_us: the current wall-clock time
+ *
+ * Returns: the time, in local time, as short as is clear: “14:05” today,
+ *   “Nov 24, 14:05” this year, “Nov 24 2025, 14:05” before
+ */
+char *
+swarm_format_timestamp (gint64 unix_us,
+                        gint64 now_us)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) now_utc = g_date_time_new_from_unix_utc (now_us / G_USEC_PER_SEC);
+  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GDateTime) now = NULL;
+  const char *format;
+
+  if (utc == NULL || now_utc == NULL)
+    return g_strdup ("—");
+
+  local = g_date_time_to_local (utc);
+  now = g_date_time_to_local (now_utc);
+
+  if (g_date_time_get_year (local) == g_date_time_get_year (now) &&
+      g_date_time_get_day_of_year (local) == g_date_time_get_day_of_year (now))
+    /* Translators: a time today, see the GDateTime documentation */
+    format = C_("time today", "%H:%M");
+  else if (g_date_time_get_year (local) == g_date_time_get_year (now))
+    /* Translators: a date and time this year, see the GDateTime documentation */
+    format = C_("time this year", "%b %-d, %H:%M");
+  else
+    /* Translators: a date and time before this year, see the GDateTime documentation */
+    format = C_("time other year", "%b %-d %Y, %H:%M");
+
+  return g_date_time_format (local, format);
+}
+
+/**
  * swarm_normalize_url:
  * @url: a backend URL typed by a person or stored in settings
  *

@@ -16,6 +16,8 @@ void      swarm_secret_free        (gpointer     str);
 char     *swarm_format_duration    (gint64       ms);
 char     *swarm_format_count       (gint64       value);
 char     *swarm_format_cost        (double       usd);
+char     *swarm_format_timestamp   (gint64       unix_us,
+                                    gint64       now_us);
 
 char     *swarm_normalize_url      (const char  *url,
                                     GError     **error);

@@ -553,6 +553,29 @@ test_destroy_error_toast (Fixture       *f,
   g_assert_nonnull (swarm_agent_store_lookup (swarm_window_get_store (f->window), "b-done"));
 }
 
+typedef struct
+{
+  SwarmAgentDetails *details;
+  const char        *needle;
+} LogWait;
+
+static gboolean
+log_contains (gpointer data)
+{
+  LogWait *wait = data;
+  g_autofree char *text = swarm_agent_details_get_log_text (wait->details);
+
+  return strstr (text, wait->needle) != NULL;
+}
+
+static gboolean
+log_status_is (gpointer data)
+{
+  LogWait *wait = data;
+
+  return g_strcmp0 (swarm_agent_details_get_log_status (wait->details), wait->needle) == 0;
+}
+
 /* Backend down -------------------------------------------------------------------- */
 
 static gboolean
@@ -570,28 +593,344 @@ banner_hidden (gpointer data)
 }
 
 static void
+sync_history (Fixture *f)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
+  SwarmHistory *history = swarm_window_get_history (f->window);
+
+  swarm_history_sync_async (history, NULL, swarm_test_store_result_cb, &result);
+  done = swarm_test_wait_result (&result);
+  g_assert_true (swarm_history_sync_finish (history, done, &error));
+  g_assert_no_error (error);
+}
+
+static void
+close_toplevels_of_type (GType type)
+{
+  GtkWindow *window;
+
+  while ((window = find_toplevel (type)) != NULL)
+    gtk_window_destroy (window);
+  swarm_test_spin_ms (50);
+}
+
+static gboolean
+widget_insensitive (gpointer data)
+{
+  return !gtk_widget_is_sensitive (data);
+}
+
+/* Backend up, then down: the banner says since when the data is, rows,
+ * search and details (with the logs kept) still work; what needs the
+ * backend is insensitive, with a tooltip that says why. */
+static void
 test_backend_down (Fixture       *f,
                    gconstpointer  data)
 {
-  const char *text;
+  const char *headline;
+  const char *detail;
+  SwarmAgentDetails *details;
+  GtkWidget *deploy = WINDOW_CHILD (f, "deploy_button");
+  LogWait wait;
+
+  swarm_fake_backend_add_log (f->backend, "a-run", SWARM_LOG_KIND_TOOL, "kept for offline reading");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view-agent", "s", "a-run"));
+  details = find_toplevel (SWARM_TYPE_AGENT_DETAILS);
+  wait = (LogWait) { details, "kept for offline reading" };
+  g_assert_true (swarm_test_wait_until (log_contains, &wait, 5000));
+  close_toplevels_of_type (SWARM_TYPE_AGENT_DETAILS);
+  sync_history (f);
+  g_assert_true (gtk_widget_is_sensitive (deploy));
 
   swarm_fake_backend_stop (f->backend);
   swarm_window_refresh (f->window);
   g_assert_true (swarm_test_wait_until (banner_shown, f, 5000));
 
-  text = gtk_label_get_text (WINDOW_CHILD (f, "banner_label"));
-  g_test_message ("banner: %s", text);
-  g_assert_nonnull (strstr (text, swarm_fake_backend_get_url (f->backend)));
-  g_assert_nonnull (strstr (text, "Retrying"));
+  headline = gtk_label_get_text (WINDOW_CHILD (f, "banner_label"));
+  detail = gtk_label_get_text (WINDOW_CHILD (f, "banner_detail_label"));
+  g_test_message ("banner: %s / %s", headline, detail);
+  g_assert_true (g_str_has_prefix (headline, "Offline — showing history from "));
+  g_assert_nonnull (strstr (detail, swarm_fake_backend_get_url (f->backend)));
+  g_assert_nonnull (strstr (detail, "Retrying"));
 
-  /* The last good data stays. */
+  /* The last good data stays, and can be searched. */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))), ==, 3);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "agents");
   g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "active_card")), ==, "1");
+  gtk_editable_set_text (GTK_EDITABLE (WINDOW_CHILD (f, "search_entry")), "finish");
+  swarm_test_spin_ms (300);
+  g_assert_cmpuint (g_list_model_get_n_items (swarm_agent_table_get_visible_model (WINDOW_CHILD (f, "agent_table"))),
+                    ==, 1);
+  gtk_editable_set_text (GTK_EDITABLE (WINDOW_CHILD (f, "search_entry")), "");
+
+  /* Deploying needs the backend. */
+  g_assert_true (swarm_test_wait_until (widget_insensitive, deploy, 2000));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (deploy), ==, "Not available offline");
+
+  /* Details open from the history, logs included. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view-agent", "s", "a-run"));
+  details = find_toplevel (SWARM_TYPE_AGENT_DETAILS);
+  g_assert_nonnull (details);
+  wait = (LogWait) { details, "kept for offline reading" };
+  g_assert_true (swarm_test_wait_until (log_contains, &wait, 5000));
+  g_assert_false (gtk_widget_is_sensitive (child (details, SWARM_TYPE_AGENT_DETAILS, "run_again_button")));
+  close_toplevels_of_type (SWARM_TYPE_AGENT_DETAILS);
 
   g_assert_true (swarm_fake_backend_restart (f->backend));
   swarm_window_refresh (f->window);
   g_assert_true (swarm_test_wait_until (banner_hidden, f, 5000));
+  g_assert_true (gtk_widget_is_sensitive (deploy));
+}
+
+/* Start with no backend: the history of that backend shows at once. */
+static void
+test_history_at_launch (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *url = g_strdup (swarm_fake_backend_get_url (f->backend));
+  GListModel *store;
+
+  sync_history (f);
+  close_toplevels_of_type (SWARM_TYPE_WINDOW);
+  f->window = NULL;
+  swarm_fake_backend_stop (f->backend);
+
+  f->window = swarm_window_new (GTK_APPLICATION (f->app), url);
+  gtk_window_present (GTK_WINDOW (f->window));
+  store = G_LIST_MODEL (swarm_window_get_store (f->window));
+
+  /* Before the request fails (its timeout is 5 s), the rows are there. */
+  g_assert_true (swarm_test_wait_until (store_has_n, f, 2000));
+  g_assert_cmpuint (g_list_model_get_n_items (store), ==, 3);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "agents");
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "tokens_card")), ==, "2,000");
+
+  g_assert_true (swarm_test_wait_until (banner_shown, f, 8000));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (WINDOW_CHILD (f, "banner_label")),
+                                   "Offline — showing history from "));
+  /* Offline is not "destroyed": nothing was marked. */
+  g_assert_cmpuint (g_list_model_get_n_items (swarm_window_get_destroyed (f->window)), ==, 0);
+}
+
+static gboolean
+destroyed_has_n (gpointer data)
+{
+  Fixture *f = data;
+  guint wanted = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->window), "wanted"));
+
+  return g_list_model_get_n_items (swarm_window_get_destroyed (f->window)) == wanted;
+}
+
+static void
+destroy_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (swarm_client_destroy_finish (SWARM_CLIENT (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+/* Gone from a complete list: destroyed, kept, shown with the toggle.  A
+ * failed list marks nothing. */
+static void
+test_destroyed_agents (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(SwarmClient) other = swarm_client_new (swarm_fake_backend_get_url (f->backend));
+  GListModel *visible = swarm_agent_table_get_visible_model (WINDOW_CHILD (f, "agent_table"));
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+  SwarmAgent *gone;
+  gboolean destroyed = FALSE;
+
+  /* A failed list first: nothing is marked. */
+  swarm_fake_backend_fail (f->backend, "GET", "/api/agents", 500, "internal", "Out of memory", NULL, 1);
+  swarm_window_refresh (f->window);
+  g_assert_true (swarm_test_wait_until (banner_shown, f, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (swarm_window_get_destroyed (f->window)), ==, 0);
+
+  /* Someone else destroys "b-done". */
+  swarm_client_destroy_async (other, "b-done", NULL, destroy_cb, &destroyed);
+  g_assert_true (swarm_test_wait_until (flag_set, &destroyed, 5000));
+  swarm_window_refresh (f->window);
+  g_object_set_data (G_OBJECT (f->window), "wanted", GUINT_TO_POINTER (1));
+  g_assert_true (swarm_test_wait_until (destroyed_has_n, f, 5000));
+
+  gone = g_list_model_get_item (swarm_window_get_destroyed (f->window), 0);
+  g_object_unref (gone);
+  g_assert_cmpstr (swarm_agent_get_id (gone), ==, "b-done");
+  g_assert_nonnull (swarm_agent_get_destroyed_at (gone));
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 2);
+  g_assert_cmpstr (swarm_metric_card_get_value (WINDOW_CHILD (f, "tokens_card")), ==, "1,500");
+
+  /* Show Destroyed Agents. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-history", NULL));
+  g_assert_true (g_settings_get_boolean (settings, "show-history"));
+  g_assert_true (gtk_toggle_button_get_active (WINDOW_CHILD (f, "history_button")));
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 3);
+
+  /* The app destroys "c-new" itself: it joins the history at once. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.destroy-agent", "s", "c-new"));
+  {
+    AdwMessageDialog *dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+
+    g_assert_nonnull (dialog);
+    adw_message_dialog_response (dialog, "destroy");
+  }
+  g_object_set_data (G_OBJECT (f->window), "wanted", GUINT_TO_POINTER (2));
+  g_assert_true (swarm_test_wait_until (destroyed_has_n, f, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 3);
+
+  /* Both are in the file, marked: a new history object reads them so. */
+  sync_history (f);
+  {
+    g_autoptr(SwarmHistory) history = swarm_history_new (swarm_history_get_path (swarm_window_get_history (f->window)), 0);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GAsyncResult) done = NULL;
+    g_autoptr(SwarmHistorySnapshot) snapshot = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *key = swarm_normalize_url (swarm_fake_backend_get_url (f->backend), NULL);
+
+    swarm_history_load_async (history, key, NULL, swarm_test_store_result_cb, &result);
+    done = swarm_test_wait_result (&result);
+    snapshot = swarm_history_load_finish (history, done, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (snapshot->destroyed->len, ==, 2);
+    g_assert_cmpuint (snapshot->agents->len, ==, 1);
+  }
+
+  g_settings_reset (settings, "show-history");
+}
+
+static gboolean
+result_set (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static char *
+export_to (Fixture           *f,
+           SwarmExportFormat  format)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "export.out", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  swarm_window_export_async (f->window, file, format, NULL, swarm_test_store_result_cb, &result);
+  g_assert_true (swarm_test_wait_until (result_set, &result, 5000));
+  g_assert_cmpint (swarm_window_export_finish (f->window, result, &error), >=, 0);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+
+  return contents;
+}
+
+/* Export writes exactly the rows shown, in their order, with totals. */
+static void
+test_export (Fixture       *f,
+             gconstpointer  data)
+{
+  GListModel *visible = swarm_agent_table_get_visible_model (WINDOW_CHILD (f, "agent_table"));
+  g_autofree char *csv = NULL;
+  g_autofree char *json = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *agents;
+  SwarmAgent *served = swarm_fake_backend_lookup (f->backend, "b-done");
+
+  /* A task a spreadsheet would run as a formula, with a comma and a quote. */
+  swarm_set_str (&served->task_description, "=HYPERLINK(\"x\"), then report");
+  swarm_window_refresh (f->window);
+  swarm_test_spin_ms (300);
+
+  /* Everything but the pending agent. */
+  gtk_editable_set_text (GTK_EDITABLE (WINDOW_CHILD (f, "search_entry")), "sbx-");
+  swarm_test_spin_ms (300);
+  g_assert_cmpuint (g_list_model_get_n_items (visible), ==, 2);
+
+  csv = export_to (f, SWARM_EXPORT_CSV);
+  g_test_message ("%s", csv);
+  lines = g_strsplit (csv, "\r\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);   /* header, 2 rows, totals, "" */
+  g_assert_true (g_str_has_prefix (lines[0], "id,name,"));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(SwarmAgent) agent = g_list_model_get_item (visible, i);
+      g_autofree char *prefix = g_strdup_printf ("%s,%s,", swarm_agent_get_id (agent),
+                                                 swarm_agent_get_name (agent));
+
+      g_assert_true (g_str_has_prefix (lines[i + 1], prefix));
+    }
+  g_assert_nonnull (strstr (csv, "\"'=HYPERLINK(\"\"x\"\"), then report\""));
+  g_assert_true (g_str_has_prefix (lines[3], "TOTAL (2 agents),,,,,,,2000,0.200000,"));
+  g_assert_null (strstr (csv, "newcomer"));
+
+  json = export_to (f, SWARM_EXPORT_JSON);
+  root = json_from_string (json, NULL);
+  g_assert_nonnull (root);
+  agents = json_object_get_array_member (json_node_get_object (root), "agents");
+  g_assert_cmpuint (json_array_get_length (agents), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(SwarmAgent) agent = g_list_model_get_item (visible, i);
+
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (agents, i), "id"),
+                       ==, swarm_agent_get_id (agent));
+    }
+  {
+    JsonObject *totals = json_object_get_object_member (json_node_get_object (root), "totals");
+
+    g_assert_cmpint (json_object_get_int_member (totals, "agents"), ==, 2);
+    g_assert_cmpint (json_object_get_int_member (totals, "tokens_used"), ==, 2000);
+    g_assert_cmpfloat_with_epsilon (json_object_get_double_member (totals, "cost_usd"), 0.2, 1e-9);
+  }
+}
+
+/* Run Again: a deploy dialog filled from the agent, with a new name and
+ * the variable names but not their values. */
+static void
+test_run_again (Fixture       *f,
+                gconstpointer  data)
+{
+  SwarmAgent *served = swarm_fake_backend_lookup (f->backend, "b-done");
+  const char *keys[] = { "API_TOKEN", NULL };
+  SwarmAgentDetails *details;
+  SwarmDeployDialog *dialog;
+
+  served->environment_keys = g_strdupv ((char **) keys);
+  swarm_window_refresh (f->window);
+  swarm_test_spin_ms (300);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view-agent", "s", "b-done"));
+  details = find_toplevel (SWARM_TYPE_AGENT_DETAILS);
+  g_assert_nonnull (details);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (details), "details.run-again", NULL));
+
+  dialog = find_toplevel (SWARM_TYPE_DEPLOY_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (gtk_editable_get_text (child (dialog, SWARM_TYPE_DEPLOY_DIALOG, "name_row")), ==,
+                   "finisher-2");
+  {
+    GtkTextBuffer *buffer = gtk_text_view_get_buffer (child (dialog, SWARM_TYPE_DEPLOY_DIALOG, "task_view"));
+    GtkTextIter start, end;
+    g_autofree char *task = NULL;
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    task = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_cmpstr (task, ==, swarm_agent_get_task_description (served));
+  }
 }
 
 static void
@@ -601,7 +940,7 @@ test_malformed_keeps_data (Fixture       *f,
   swarm_fake_backend_override (f->backend, "GET", "/api/agents", 200, "{\"agents\": [ {", NULL, NULL, G_MAXUINT);
   swarm_window_refresh (f->window);
   g_assert_true (swarm_test_wait_until (banner_shown, f, 5000));
-  g_assert_nonnull (strstr (gtk_label_get_text (WINDOW_CHILD (f, "banner_label")), "cannot read"));
+  g_assert_nonnull (strstr (gtk_label_get_text (WINDOW_CHILD (f, "banner_detail_label")), "cannot read"));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))), ==, 3);
 }
 
@@ -633,29 +972,6 @@ test_empty_and_unreachable (Fixture       *f,
 }
 
 /* Details and logs ------------------------------------------------------------------ */
-
-typedef struct
-{
-  SwarmAgentDetails *details;
-  const char        *needle;
-} LogWait;
-
-static gboolean
-log_contains (gpointer data)
-{
-  LogWait *wait = data;
-  g_autofree char *text = swarm_agent_details_get_log_text (wait->details);
-
-  return strstr (text, wait->needle) != NULL;
-}
-
-static gboolean
-log_status_is (gpointer data)
-{
-  LogWait *wait = data;
-
-  return g_strcmp0 (swarm_agent_details_get_log_status (wait->details), wait->needle) == 0;
-}
 
 static void
 test_logs_follow (Fixture       *f,
@@ -791,7 +1107,7 @@ main (int   argc,
 
   setlocale (LC_ALL, "C.UTF-8");
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
+  gtk_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   adw_init ();
 
   the_app = swarm_application_new (G_APPLICATION_NON_UNIQUE);
@@ -810,6 +1126,10 @@ main (int   argc,
   ADD ("destroy", test_destroy);
   ADD ("destroy/error", test_destroy_error_toast);
   ADD ("backend-down", test_backend_down);
+  ADD ("history/at-launch", test_history_at_launch);
+  ADD ("history/destroyed", test_destroyed_agents);
+  ADD ("history/export", test_export);
+  ADD ("history/run-again", test_run_again);
   ADD ("malformed-keeps-data", test_malformed_keeps_data);
   ADD ("details/logs-follow", test_logs_follow);
   ADD ("details/logs-unavailable", test_logs_unavailable);

@@ -7,6 +7,10 @@
  * while the window is open; a backend without the logs endpoint (the
  * seed's) gets “No logs available”.
  *
+ * With a history, the logs kept there are shown at once and whatever is
+ * fetched is kept; a destroyed agent (or a backend that cannot be
+ * reached) shows only what was kept.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "swarm-agent-details"
@@ -41,6 +45,7 @@ struct _SwarmAgentDetails
   GtkScrolledWindow   *logs_scroller;
   GtkTextView         *logs_view;
   GtkLabel            *logs_status;
+  GtkButton           *run_again_button;
 
   /* value labels of the info rows */
   GtkLabel            *status_value;
@@ -62,9 +67,12 @@ struct _SwarmAgentDetails
   GtkLabel            *started_value;
   GtkLabel            *completed_value;
   GtkLabel            *updated_value;
+  GtkLabel            *destroyed_value;
   GPtrArray           *env_rows;       /* (element-type GtkWidget) (unowned) */
 
   SwarmClient         *client;         /* (owned) */
+  SwarmHistory        *history;        /* (owned) (nullable) */
+  char                *backend;        /* (owned) (nullable): the history's key */
   SwarmAgent          *agent;          /* (owned): the table's live object */
   char                *full_result;    /* (owned) (nullable): from GET */
   GCancellable        *cancellable;    /* (owned) */
@@ -79,7 +87,16 @@ struct _SwarmAgentDetails
 
 G_DEFINE_FINAL_TYPE (SwarmAgentDetails, swarm_agent_details, ADW_TYPE_WINDOW)
 
+enum {
+  SIGNAL_RUN_AGAIN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void fetch_full_agent (SwarmAgentDetails *self);
+static void restart_polling  (SwarmAgentDetails *self);
+static gboolean poll_logs_cb (gpointer user_data);
 
 /* Rows -------------------------------------------------------------------- */
 
@@ -227,8 +244,12 @@ update_all (SwarmAgentDetails *self)
   SwarmAgentStatus status = swarm_agent_get_status (agent);
   static const char * const classes[] = { "pending", "running", "completed", "failed" };
 
+  GDateTime *destroyed = swarm_agent_get_destroyed_at (agent);
+
   adw_window_title_set_title (self->window_title, swarm_agent_get_name (agent));
-  adw_window_title_set_subtitle (self->window_title, swarm_agent_status_get_label (status));
+  adw_window_title_set_subtitle (self->window_title,
+                                 destroyed != NULL ? C_("agent status", "Destroyed")
+                                                   : swarm_agent_status_get_label (status));
   gtk_window_set_title (GTK_WINDOW (self), swarm_agent_get_name (agent));
 
   set_value (self->status_value, swarm_agent_status_get_label (status));
@@ -274,6 +295,10 @@ update_all (SwarmAgentDetails *self)
   set_value_take (self->started_value, format_time (swarm_agent_get_started_at (agent)));
   set_value_take (self->completed_value, format_time (swarm_agent_get_completed_at (agent)));
   set_value_take (self->updated_value, format_time (swarm_agent_get_updated_at (agent)));
+  set_value_take (self->destroyed_value, format_time (destroyed));
+  gtk_widget_set_visible (gtk_widget_get_ancestor (GTK_WIDGET (self->destroyed_value),
+                                                   ADW_TYPE_ACTION_ROW),
+                          destroyed != NULL);
 
   gtk_label_set_text (self->task_label, swarm_agent_get_task_description (agent));
   gtk_widget_set_visible (GTK_WIDGET (self->error_group), error != NULL && *error != '\0');
@@ -294,6 +319,13 @@ on_agent_notify_cb (SwarmAgentDetails *self,
   if ((g_str_equal (name, "result") || g_str_equal (name, "result-truncated")) &&
       swarm_agent_get_result_truncated (self->agent))
     fetch_full_agent (self);
+
+  /* Gone from the backend: nothing more to fetch. */
+  if (g_str_equal (name, "destroyed-at") && swarm_agent_get_destroyed_at (self->agent) != NULL)
+    {
+      self->logs_done = TRUE;
+      g_clear_handle_id (&self->poll_id, g_source_remove);
+    }
 
   update_all (self);
 }
@@ -323,12 +355,16 @@ get_agent_cb (GObject      *object,
 
   swarm_set_str (&self->full_result, swarm_agent_get_result (full));
   update_result (self);
+
+  /* The history keeps the whole result, not the list's first kilobyte. */
+  if (self->history != NULL)
+    swarm_history_record_agent (self->history, self->backend, full);
 }
 
 static void
 fetch_full_agent (SwarmAgentDetails *self)
 {
-  if (self->fetching_agent)
+  if (self->fetching_agent || swarm_agent_get_destroyed_at (self->agent) != NULL)
     return;
 
   self->fetching_agent = TRUE;
@@ -445,6 +481,41 @@ logs_cb (GObject      *object,
     self->log_next = page->next;
   else if (self->log_next < 0)
     self->log_next = 0;
+
+  if (self->history != NULL)
+    swarm_history_record_logs (self->history, self->backend, swarm_agent_get_id (self->agent),
+                               page->entries);
+}
+
+static void
+kept_logs_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(SwarmAgentDetails) self = user_data;
+  g_autoptr(SwarmLogPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  page = swarm_history_load_logs_finish (SWARM_HISTORY (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (page != NULL && page->entries->len > 0)
+    {
+      append_entries (self, page->entries);
+      /* The backend goes on from the last entry kept. */
+      self->log_next = page->next;
+    }
+  else if (self->logs_done)
+    {
+      show_log_status (self, _("No logs were kept for this agent"));
+    }
+
+  if (!self->logs_done)
+    {
+      poll_logs_cb (self);
+      restart_polling (self);
+    }
 }
 
 static gboolean
@@ -494,6 +565,16 @@ copy_result_action (GtkWidget  *widget,
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Result copied")));
 }
 
+static void
+run_again_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  SwarmAgentDetails *self = SWARM_AGENT_DETAILS (widget);
+
+  g_signal_emit (self, signals[SIGNAL_RUN_AGAIN], 0, self->agent);
+}
+
 /* Object ------------------------------------------------------------------------ */
 
 static gboolean
@@ -518,6 +599,7 @@ swarm_agent_details_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->agent, self);
   g_clear_object (&self->agent);
   g_clear_object (&self->client);
+  g_clear_object (&self->history);
   g_clear_object (&self->cancellable);
 
   G_OBJECT_CLASS (swarm_agent_details_parent_class)->dispose (object);
@@ -529,6 +611,7 @@ swarm_agent_details_finalize (GObject *object)
   SwarmAgentDetails *self = SWARM_AGENT_DETAILS (object);
 
   g_free (self->full_result);
+  g_free (self->backend);
   g_ptr_array_unref (self->env_rows);
 
   G_OBJECT_CLASS (swarm_agent_details_parent_class)->finalize (object);
@@ -562,8 +645,20 @@ swarm_agent_details_class_init (SwarmAgentDetailsClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentDetails, logs_scroller);
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentDetails, logs_view);
   gtk_widget_class_bind_template_child (widget_class, SwarmAgentDetails, logs_status);
+  gtk_widget_class_bind_template_child (widget_class, SwarmAgentDetails, run_again_button);
+
+  /**
+   * SwarmAgentDetails::run-again:
+   * @agent: the agent shown
+   *
+   * The user asked for a new agent with this one's settings.
+   */
+  signals[SIGNAL_RUN_AGAIN] =
+    g_signal_new ("run-again", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SWARM_TYPE_AGENT);
 
   gtk_widget_class_install_action (widget_class, "details.copy-result", NULL, copy_result_action);
+  gtk_widget_class_install_action (widget_class, "details.run-again", NULL, run_again_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
 
@@ -601,6 +696,7 @@ swarm_agent_details_init (SwarmAgentDetails *self)
   self->started_value = add_info_row (self->times_group, _("Started"));
   self->completed_value = add_info_row (self->times_group, _("Completed"));
   self->updated_value = add_info_row (self->times_group, _("Last Update"));
+  self->destroyed_value = add_info_row (self->times_group, _("Destroyed"));
 
   buffer = gtk_text_view_get_buffer (self->logs_view);
   /* No colours: they would have to follow the light and dark styles. */
@@ -615,34 +711,69 @@ swarm_agent_details_init (SwarmAgentDetails *self)
 
 /**
  * swarm_agent_details_new:
+ * @history: (nullable): where logs and full results are kept
+ * @backend: (nullable): the normalised backend URL, the history's key
  * @agent: the agent as the table holds it; the window follows its changes
  */
 SwarmAgentDetails *
-swarm_agent_details_new (GtkWindow   *parent,
-                         SwarmClient *client,
-                         SwarmAgent  *agent)
+swarm_agent_details_new (GtkWindow    *parent,
+                         SwarmClient  *client,
+                         SwarmHistory *history,
+                         const char   *backend,
+                         SwarmAgent   *agent)
 {
   SwarmAgentDetails *self;
 
   g_return_val_if_fail (!parent || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (SWARM_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (!history || SWARM_IS_HISTORY (history), NULL);
+  g_return_val_if_fail (!history || backend != NULL, NULL);
   g_return_val_if_fail (SWARM_IS_AGENT (agent), NULL);
 
   self = g_object_new (SWARM_TYPE_AGENT_DETAILS,
                        "transient-for", parent,
                        NULL);
   self->client = g_object_ref (client);
+  self->history = history != NULL ? g_object_ref (history) : NULL;
+  self->backend = g_strdup (backend);
   self->agent = g_object_ref (agent);
+  self->logs_done = swarm_agent_get_destroyed_at (agent) != NULL;
   g_signal_connect_object (agent, "notify", G_CALLBACK (on_agent_notify_cb), self,
                            G_CONNECT_SWAPPED);
 
   rebuild_environment (self);
   update_all (self);
   fetch_full_agent (self);
-  poll_logs_cb (self);
-  restart_polling (self);
+
+  if (history != NULL)
+    {
+      swarm_history_load_logs_async (history, backend, swarm_agent_get_id (agent),
+                                     self->cancellable, kept_logs_cb, g_object_ref (self));
+    }
+  else if (!self->logs_done)
+    {
+      poll_logs_cb (self);
+      restart_polling (self);
+    }
 
   return self;
+}
+
+/**
+ * swarm_agent_details_set_online:
+ *
+ * Makes what needs the backend (Run Again) sensitive or not.
+ */
+void
+swarm_agent_details_set_online (SwarmAgentDetails *self,
+                                gboolean           online)
+{
+  g_return_if_fail (SWARM_IS_AGENT_DETAILS (self));
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "details.run-again", online);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->run_again_button),
+                               online ? _("Deploy a New Agent With the Same Settings")
+                                      : _("Not available offline"));
 }
 
 SwarmAgent *

@@ -15,7 +15,11 @@ G_DECLARE_FINAL_TYPE (SwarmAgentDetails, swarm_agent_details, SWARM, AGENT_DETAI
 
 SwarmAgentDetails *swarm_agent_details_new        (GtkWindow         *parent,
                                                    SwarmClient       *client,
+                                                   SwarmHistory      *history,
+                                                   const char        *backend,
                                                    SwarmAgent        *agent);
+void               swarm_agent_details_set_online (SwarmAgentDetails *self,
+                                                   gboolean           online);
 SwarmAgent        *swarm_agent_details_get_agent  (SwarmAgentDetails *self);
 char              *swarm_agent_details_get_log_text (SwarmAgentDetails *self);
 const char        *swarm_agent_details_get_log_status (SwarmAgentDetails *self);

@@ -37,6 +37,8 @@ struct _SwarmAgentTable
   GtkColumnViewColumn *actions_column;
 
   SwarmAgentStore     *store;          /* (owned) (nullable) */
+  GListModel          *history;        /* (owned) (nullable): destroyed agents */
+  gboolean             show_history;
   GtkCustomFilter     *filter;         /* (owned): attached only while it filters */
   GtkSorter           *newest_first;   /* (owned): the default order */
   GtkSorter           *user_sorter;    /* (owned): the user's column, then newest first */
@@ -51,6 +53,7 @@ struct _SwarmAgentTable
   gboolean             time_sorted;    /* the Time sorter was consulted by the last sort */
 
   GHashTable          *ticking;        /* GtkLabel → SwarmAgent: Time cells of running agents */
+  GHashTable          *action_boxes;   /* the bound Actions cells */
   guint                tick_id;
   gboolean             actions_enabled;
 };
@@ -127,6 +130,27 @@ update_filter (SwarmAgentTable   *self,
     gtk_filter_changed (GTK_FILTER (self->filter), change);
 }
 
+/* The store alone, or the store and the destroyed agents: a flatten model
+ * only while the history is shown, so the usual chain has no extra link. */
+static void
+update_model (SwarmAgentTable *self)
+{
+  if (self->show_history && self->history != NULL && self->store != NULL)
+    {
+      GListStore *models = g_list_store_new (G_TYPE_LIST_MODEL);
+      g_autoptr(GtkFlattenListModel) flat = NULL;
+
+      g_list_store_append (models, self->store);
+      g_list_store_append (models, self->history);
+      flat = gtk_flatten_list_model_new (G_LIST_MODEL (models));
+      gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (flat));
+    }
+  else
+    {
+      gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->store));
+    }
+}
+
 /* In the default order the sort model uses only the cached created-at
  * keys; the column view's sorter, which compares through expressions,
  * joins only when the user picks a column. */
@@ -147,8 +171,11 @@ compare_status (gconstpointer a,
                 gconstpointer b,
                 gpointer      user_data)
 {
-  int sa = swarm_agent_get_status ((SwarmAgent *) a);
-  int sb = swarm_agent_get_status ((SwarmAgent *) b);
+  /* Destroyed agents come after every status. */
+  int sa = swarm_agent_get_destroyed_at ((SwarmAgent *) a) != NULL ? SWARM_AGENT_STATUS_FAILED + 1
+                                                                   : (int) swarm_agent_get_status ((SwarmAgent *) a);
+  int sb = swarm_agent_get_destroyed_at ((SwarmAgent *) b) != NULL ? SWARM_AGENT_STATUS_FAILED + 1
+                                                                   : (int) swarm_agent_get_status ((SwarmAgent *) b);
 
   return (sa > sb) - (sa < sb);
 }
@@ -335,13 +362,16 @@ update_status (SwarmAgent *agent,
                GParamSpec *pspec,
                GtkWidget  *label)
 {
-  static const char * const classes[] = { "pending", "running", "completed", "failed" };
+  static const char * const classes[] = { "pending", "running", "completed", "failed", "destroyed" };
   SwarmAgentStatus status = swarm_agent_get_status (agent);
+  gboolean destroyed = swarm_agent_get_destroyed_at (agent) != NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
     gtk_widget_remove_css_class (label, classes[i]);
-  gtk_widget_add_css_class (label, swarm_agent_status_to_string (status));
-  gtk_label_set_text (GTK_LABEL (label), swarm_agent_status_get_label (status));
+  gtk_widget_add_css_class (label, destroyed ? "destroyed" : swarm_agent_status_to_string (status));
+  /* Translators: the status of an agent the backend no longer has */
+  gtk_label_set_text (GTK_LABEL (label), destroyed ? C_("agent status", "Destroyed")
+                                                   : swarm_agent_status_get_label (status));
 }
 
 static void
@@ -349,7 +379,11 @@ bind_status_cb (GtkSignalListItemFactory *factory,
                 GtkListItem              *list_item,
                 gpointer                  user_data)
 {
+  GtkWidget *label = gtk_list_item_get_child (list_item);
+
   bind_cell (list_item, "notify::status", G_CALLBACK (update_status));
+  g_signal_connect_object (gtk_list_item_get_item (list_item), "notify::destroyed-at",
+                           G_CALLBACK (update_status), label, 0);
 }
 
 /* Sandbox ID */
@@ -651,11 +685,29 @@ update_actions (SwarmAgent *agent,
   g_autofree char *destroy_label = g_strdup_printf (_("Destroy %s"), name);
   gboolean active = swarm_agent_is_active (agent);
 
+  gboolean destroyed = swarm_agent_get_destroyed_at (agent) != NULL;
+
   label_button (view, _("View Details"), view_label);
-  label_button (terminate, active ? _("Terminate") : _("Already ended"), terminate_label);
-  label_button (destroy, _("Destroy"), destroy_label);
-  gtk_widget_set_sensitive (terminate, active && self->actions_enabled);
-  gtk_widget_set_sensitive (destroy, self->actions_enabled);
+
+  /* An insensitive button still shows its tooltip: it says why. */
+  if (destroyed)
+    {
+      label_button (terminate, _("Already destroyed"), terminate_label);
+      label_button (destroy, _("Already destroyed"), destroy_label);
+    }
+  else if (!self->actions_enabled)
+    {
+      label_button (terminate, _("Not available offline"), terminate_label);
+      label_button (destroy, _("Not available offline"), destroy_label);
+    }
+  else
+    {
+      label_button (terminate, active ? _("Terminate") : _("Already ended"), terminate_label);
+      label_button (destroy, _("Destroy"), destroy_label);
+    }
+
+  gtk_widget_set_sensitive (terminate, active && !destroyed && self->actions_enabled);
+  gtk_widget_set_sensitive (destroy, !destroyed && self->actions_enabled);
 }
 
 static void
@@ -672,11 +724,25 @@ bind_actions_cb (GtkSignalListItemFactory *factory,
                  GtkListItem              *list_item,
                  gpointer                  user_data)
 {
+  SwarmAgentTable *self = user_data;
   GtkWidget *box = gtk_list_item_get_child (list_item);
   SwarmAgent *agent = gtk_list_item_get_item (list_item);
 
   bind_cell (list_item, "notify::status", G_CALLBACK (update_actions));
   g_signal_connect_object (agent, "notify::name", G_CALLBACK (update_actions), box, 0);
+  g_signal_connect_object (agent, "notify::destroyed-at", G_CALLBACK (update_actions), box, 0);
+  g_hash_table_add (self->action_boxes, box);
+}
+
+static void
+unbind_actions_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *list_item,
+                   gpointer                  user_data)
+{
+  SwarmAgentTable *self = user_data;
+
+  g_hash_table_remove (self->action_boxes, gtk_list_item_get_child (list_item));
+  disconnect_cell (list_item);
 }
 
 /* Widget ---------------------------------------------------------------- */
@@ -712,8 +778,11 @@ swarm_agent_table_dispose (GObject *object)
   g_clear_object (&self->newest_first);
   g_clear_object (&self->user_sorter);
   g_clear_object (&self->store);
+  g_clear_object (&self->history);
   if (self->ticking != NULL)
     g_hash_table_remove_all (self->ticking);
+  if (self->action_boxes != NULL)
+    g_hash_table_remove_all (self->action_boxes);
 
   G_OBJECT_CLASS (swarm_agent_table_parent_class)->dispose (object);
 }
@@ -724,6 +793,7 @@ swarm_agent_table_finalize (GObject *object)
   SwarmAgentTable *self = SWARM_AGENT_TABLE (object);
 
   g_clear_pointer (&self->ticking, g_hash_table_unref);
+  g_clear_pointer (&self->action_boxes, g_hash_table_unref);
   g_free (self->search);
 
   G_OBJECT_CLASS (swarm_agent_table_parent_class)->finalize (object);
@@ -784,8 +854,7 @@ swarm_agent_table_class_init (SwarmAgentTableClass *klass)
   gtk_widget_class_bind_template_callback_full (widget_class, "setup_actions_cb",
                                                 G_CALLBACK (setup_actions_with_table_cb));
   gtk_widget_class_bind_template_callback (widget_class, bind_actions_cb);
-  gtk_widget_class_bind_template_callback_full (widget_class, "unbind_actions_cb",
-                                                G_CALLBACK (unbind_cell_cb));
+  gtk_widget_class_bind_template_callback (widget_class, unbind_actions_cb);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "agenttable");
@@ -802,6 +871,7 @@ swarm_agent_table_init (SwarmAgentTable *self)
   self->status_filter = -1;
   self->actions_enabled = TRUE;
   self->ticking = g_hash_table_new (NULL, NULL);
+  self->action_boxes = g_hash_table_new (NULL, NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -852,7 +922,38 @@ swarm_agent_table_set_store (SwarmAgentTable *self,
   if (!g_set_object (&self->store, store))
     return;
 
-  gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (store));
+  update_model (self);
+}
+
+/**
+ * swarm_agent_table_set_history:
+ * @history: (nullable): the destroyed agents, shown after the store's
+ *   when swarm_agent_table_set_show_history() says so
+ */
+void
+swarm_agent_table_set_history (SwarmAgentTable *self,
+                               GListModel      *history)
+{
+  g_return_if_fail (SWARM_IS_AGENT_TABLE (self));
+  g_return_if_fail (!history || G_IS_LIST_MODEL (history));
+
+  if (!g_set_object (&self->history, history))
+    return;
+
+  update_model (self);
+}
+
+void
+swarm_agent_table_set_show_history (SwarmAgentTable *self,
+                                    gboolean         show)
+{
+  g_return_if_fail (SWARM_IS_AGENT_TABLE (self));
+
+  if (self->show_history == !!show)
+    return;
+
+  self->show_history = !!show;
+  update_model (self);
 }
 
 /**
@@ -1056,7 +1157,22 @@ void
 swarm_agent_table_set_actions_enabled (SwarmAgentTable *self,
                                        gboolean         enabled)
 {
+  GHashTableIter iter;
+  gpointer box;
+
   g_return_if_fail (SWARM_IS_AGENT_TABLE (self));
 
+  if (self->actions_enabled == !!enabled)
+    return;
+
   self->actions_enabled = !!enabled;
+
+  g_hash_table_iter_init (&iter, self->action_boxes);
+  while (g_hash_table_iter_next (&iter, &box, NULL))
+    {
+      SwarmAgent *agent = g_object_get_data (box, "swarm-agent");
+
+      if (agent != NULL)
+        update_actions (agent, NULL, box);
+    }
 }

@@ -16,6 +16,10 @@ G_DECLARE_FINAL_TYPE (SwarmAgentTable, swarm_agent_table, SWARM, AGENT_TABLE, Gt
 GtkWidget  *swarm_agent_table_new               (void);
 void        swarm_agent_table_set_store         (SwarmAgentTable      *self,
                                                  SwarmAgentStore      *store);
+void        swarm_agent_table_set_history       (SwarmAgentTable      *self,
+                                                 GListModel           *history);
+void        swarm_agent_table_set_show_history  (SwarmAgentTable      *self,
+                                                 gboolean              show);
 void        swarm_agent_table_set_search        (SwarmAgentTable      *self,
                                                  const char           *text);
 void        swarm_agent_table_set_status_filter (SwarmAgentTable      *self,

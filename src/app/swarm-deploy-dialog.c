@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "swarm-deploy-dialog.h"
@@ -780,6 +781,21 @@ swarm_deploy_dialog_is_valid (SwarmDeployDialog *self)
   return self->valid;
 }
 
+/* “fizzbuzz” → “fizzbuzz-2”, “fizzbuzz-2” → “fizzbuzz-3”: names are
+ * unique on a backend, so running an agent again needs a new one. */
+static char *
+next_name (const char *name)
+{
+  const char *dash = strrchr (name, '-');
+  guint64 n;
+
+  if (dash != NULL && dash != name && dash[1] != '\0' &&
+      g_ascii_string_to_unsigned (dash + 1, 10, 1, G_MAXUINT32 - 1, &n, NULL))
+    return g_strdup_printf ("%.*s-%" G_GUINT64_FORMAT, (int) (dash - name), name, n + 1);
+
+  return g_strdup_printf ("%s-2", name);
+}
+
 /**
  * swarm_deploy_dialog_prefill:
  * @agent: a past agent to run again
@@ -796,11 +812,13 @@ swarm_deploy_dialog_prefill (SwarmDeployDialog *self,
   const char * const *caps;
   const char * const *keys;
   guint i;
+  g_autofree char *name = NULL;
 
   g_return_if_fail (SWARM_IS_DEPLOY_DIALOG (self));
   g_return_if_fail (SWARM_IS_AGENT (agent));
 
-  gtk_editable_set_text (GTK_EDITABLE (self->name_row), swarm_agent_get_name (agent));
+  name = next_name (swarm_agent_get_name (agent));
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
 
   type = swarm_agent_get_agent_type (agent);
   for (i = 0; i < G_N_ELEMENTS (type_ids) && g_strcmp0 (type, type_ids[i]) != 0; i++)

@@ -6,6 +6,12 @@
  * selection and scroll position survive.  When the backend cannot be
  * reached the table keeps the last data and a banner says so.
  *
+ * The history (SwarmHistory) is read before the first request, so the
+ * table shows the backend's agents as last seen at once, offline too;
+ * every list is handed to it before the store takes its agents.  Agents a
+ * complete list no longer has, or that the app destroyed, move to a
+ * second model of destroyed agents, shown with “Show Destroyed Agents”.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #define G_LOG_DOMAIN "swarm-window"
@@ -30,6 +36,8 @@ struct _SwarmWindow
   AdwWindowTitle       *window_title;
   GtkRevealer          *banner_revealer;
   GtkLabel             *banner_label;
+  GtkLabel             *banner_detail_label;
+  GtkWidget            *deploy_button;
   GtkStack             *main_stack;
   GtkSpinner           *loading_spinner;
   AdwStatusPage        *unreachable_page;
@@ -39,12 +47,21 @@ struct _SwarmWindow
   SwarmMetricCard      *cost_card;
   GtkSearchEntry       *search_entry;
   GtkDropDown          *status_dropdown;
+  GtkToggleButton      *history_button;
   GtkStack             *table_stack;
   SwarmAgentTable      *agent_table;
 
   GSettings            *settings;             /* (owned) */
   SwarmClient          *client;               /* (owned) */
   SwarmAgentStore      *store;                /* (owned) */
+  GListStore           *destroyed;            /* (owned) (element-type SwarmAgent) */
+  SwarmHistory         *history;              /* (owned) (nullable) */
+  char                 *backend_key;          /* (owned): the normalised backend URL */
+  GQueue                log_queue;            /* (element-type utf8): ended agents whose logs to keep */
+  gboolean              fetching_logs;
+  gboolean              history_loading;
+  gboolean              history_reported;     /* a history failure was shown once */
+  gint64                last_success_us;      /* wall clock of the last complete list */
   GCancellable         *refresh_cancellable;  /* (owned) (nullable): the list in flight */
   GCancellable         *cancellable;          /* (owned): everything else */
   GHashTable           *details;              /* agent id → SwarmAgentDetails (unowned) */
@@ -99,11 +116,13 @@ update_view (SwarmWindow *self)
     return;
 
   n_total = g_list_model_get_n_items (G_LIST_MODEL (self->store));
+  if (g_settings_get_boolean (self->settings, "show-history"))
+    n_total += g_list_model_get_n_items (G_LIST_MODEL (self->destroyed));
   n_shown = g_list_model_get_n_items (swarm_agent_table_get_visible_model (self->agent_table));
 
   if (n_total > 0)
     page = "agents";
-  else if (!self->loaded && self->reachable)
+  else if ((!self->loaded || self->history_loading) && self->reachable)
     page = "loading";
   else if (!self->reachable)
     page = "unreachable";
@@ -129,7 +148,10 @@ set_banner (SwarmWindow *self,
   if (message != NULL)
     {
       g_autofree char *text = NULL;
+      g_autofree char *escaped = NULL;
       guint interval = g_settings_get_uint (self->settings, "refresh-interval");
+      gboolean has_rows = g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0 ||
+                          g_list_model_get_n_items (G_LIST_MODEL (self->destroyed)) > 0;
 
       /* Every sentence names the backend: the client's own messages do,
        * a server's may not. */
@@ -144,16 +166,68 @@ set_banner (SwarmWindow *self,
                                              "The backend at %s: %s Retrying every %u seconds.", interval),
                                 swarm_client_get_base_url (self->client), message, interval);
 
-      gtk_label_set_text (self->banner_label, text);
+      /* With rows to show, the headline says what they are; the reason
+       * goes below it. */
+      if (has_rows)
+        {
+          g_autofree char *headline = NULL;
+
+          if (self->last_success_us > 0)
+            {
+              g_autofree char *when = swarm_format_timestamp (self->last_success_us,
+                                                              g_get_real_time ());
+
+              /* Translators: %s is a time, such as 14:05 or Nov 24, 14:05 */
+              headline = g_strdup_printf (_("Offline — showing history from %s"), when);
+            }
+          else
+            {
+              headline = g_strdup (_("Offline — showing history"));
+            }
+
+          gtk_label_set_text (self->banner_label, headline);
+          gtk_label_set_text (self->banner_detail_label, text);
+          gtk_widget_set_visible (GTK_WIDGET (self->banner_detail_label), TRUE);
+        }
+      else
+        {
+          gtk_label_set_text (self->banner_label, text);
+          gtk_widget_set_visible (GTK_WIDGET (self->banner_detail_label), FALSE);
+        }
 
       /* AdwStatusPage takes markup; a server's message is plain text. */
-      {
-        g_autofree char *escaped = g_markup_escape_text (text, -1);
-        adw_status_page_set_description (self->unreachable_page, escaped);
-      }
+      escaped = g_markup_escape_text (text, -1);
+      adw_status_page_set_description (self->unreachable_page, escaped);
     }
 
   gtk_revealer_set_reveal_child (self->banner_revealer, message != NULL);
+}
+
+/* What needs the backend is insensitive while it cannot be reached, with
+ * a tooltip that says why. */
+static void
+set_online (SwarmWindow *self,
+            gboolean     online)
+{
+  GHashTableIter iter;
+  gpointer details;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.deploy", online);
+  gtk_widget_set_tooltip_text (self->deploy_button,
+                               online ? _("Deploy a New Agent") : _("Not available offline"));
+  swarm_agent_table_set_actions_enabled (self->agent_table, online);
+
+  g_hash_table_iter_init (&iter, self->details);
+  while (g_hash_table_iter_next (&iter, NULL, &details))
+    swarm_agent_details_set_online (details, online);
+}
+
+static void
+set_reachable (SwarmWindow *self,
+               gboolean     reachable)
+{
+  self->reachable = reachable;
+  set_online (self, reachable);
 }
 
 static void
@@ -164,6 +238,19 @@ toast (SwarmWindow *self,
 
   adw_toast_set_timeout (toast, 5);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+report_history_error (SwarmWindow *self,
+                      const char  *message)
+{
+  /* Once per window: the dashboard works without a history. */
+  if (self->history_reported)
+    return;
+
+  self->history_reported = TRUE;
+  g_debug ("%s", message);
+  toast (self, message);
 }
 
 /* The local daemon ---------------------------------------------------------------- */
@@ -186,7 +273,7 @@ discovery_cb (GObject      *object,
 
       self->discovering = FALSE;
       g_debug ("Discovery failed: %s", error->message);
-      self->reachable = FALSE;
+      set_reachable (self, FALSE);
       set_banner (self, error->message);
       update_view (self);
       return;
@@ -228,6 +315,67 @@ is_local_default (const char *url)
          g_strcmp0 (normalized, "http://localhost:8001") == 0;
 }
 
+/* History ----------------------------------------------------------------------- */
+
+static void
+start_backend (SwarmWindow *self)
+{
+  if (self->local_default)
+    discover (self);
+  else
+    refresh (self, FALSE);
+}
+
+static void
+on_history_write_failed_cb (SwarmWindow *self,
+                            const char  *message)
+{
+  g_autofree char *text = g_strdup_printf (_("The history could not be saved: %s"), message);
+
+  report_history_error (self, text);
+}
+
+static void
+history_load_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SwarmWindow) self = user_data;
+  g_autoptr(SwarmHistorySnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+
+  snapshot = swarm_history_load_finish (SWARM_HISTORY (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->history_loading = FALSE;
+
+  if (snapshot == NULL)
+    {
+      report_history_error (self, error->message);
+    }
+  else
+    {
+      SwarmStoreDiff diff;
+
+      /* The agents as last seen, until the backend answers. */
+      if (!self->loaded && snapshot->agents->len > 0)
+        {
+          swarm_agent_store_apply (self->store, snapshot->agents, 0, &diff);
+          swarm_agent_table_store_changed (self->agent_table, &diff);
+        }
+
+      g_list_store_splice (self->destroyed, 0,
+                           g_list_model_get_n_items (G_LIST_MODEL (self->destroyed)),
+                           snapshot->destroyed->pdata, snapshot->destroyed->len);
+      if (self->last_success_us == 0)
+        self->last_success_us = snapshot->last_success_us;
+    }
+
+  store_changed (self);
+  start_backend (self);
+}
+
 /* Refreshing --------------------------------------------------------------------- */
 
 static void
@@ -245,6 +393,126 @@ on_first_rows_painted_cb (GdkFrameClock *clock,
   g_signal_handlers_disconnect_by_func (clock, on_first_rows_painted_cb, self);
   swarm_bench_print ("first-rows-painted-ms", swarm_bench_since_start_us () / 1000.0);
   swarm_bench_print ("first-rows-rss-mib", swarm_bench_rss_kib () / 1024.0);
+}
+
+/* Logs of agents that ended while the app ran, one request at a time. */
+#define MAX_QUEUED_LOG_FETCHES 100
+
+static void fetch_next_logs (SwarmWindow *self);
+
+typedef struct
+{
+  SwarmWindow *self;   /* (owned) */
+  char        *id;     /* (owned) */
+} LogFetch;
+
+static void
+ended_logs_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  LogFetch *fetch = user_data;
+  g_autoptr(SwarmWindow) self = fetch->self;
+  g_autofree char *id = fetch->id;
+  g_autoptr(SwarmLogPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (fetch);
+  page = swarm_client_get_logs_finish (SWARM_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->fetching_logs = FALSE;
+  if (page != NULL && self->history != NULL)
+    swarm_history_record_logs (self->history, self->backend_key, id, page->entries);
+  else if (page == NULL)
+    g_debug ("Could not keep the logs of %s: %s", id, error->message);
+
+  fetch_next_logs (self);
+}
+
+static void
+fetch_next_logs (SwarmWindow *self)
+{
+  LogFetch *fetch;
+
+  if (self->fetching_logs || g_queue_is_empty (&self->log_queue))
+    return;
+
+  fetch = g_new0 (LogFetch, 1);
+  fetch->self = g_object_ref (self);
+  fetch->id = g_queue_pop_head (&self->log_queue);
+  self->fetching_logs = TRUE;
+  swarm_client_get_logs_async (self->client, fetch->id, -1, 0, SWARM_HISTORY_MAX_LOGS,
+                               self->cancellable, ended_logs_cb, fetch);
+}
+
+static SwarmAgent *
+find_destroyed (SwarmWindow *self,
+                const char  *id,
+                guint       *position)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->destroyed));
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SwarmAgent) agent = g_list_model_get_item (G_LIST_MODEL (self->destroyed), i);
+
+      if (g_str_equal (swarm_agent_get_id (agent), id))
+        {
+          if (position != NULL)
+            *position = i;
+          return agent;   /* the list store keeps it */
+        }
+    }
+
+  return NULL;
+}
+
+static void
+add_destroyed (SwarmWindow *self,
+               GPtrArray   *agents)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  for (guint i = 0; i < agents->len; i++)
+    if (swarm_agent_get_destroyed_at (agents->pdata[i]) == NULL)
+      swarm_agent_set_destroyed_at (agents->pdata[i], now);
+
+  g_list_store_splice (self->destroyed, g_list_model_get_n_items (G_LIST_MODEL (self->destroyed)),
+                       0, agents->pdata, agents->len);
+}
+
+/* After a list: the agents it no longer has are destroyed; the ones that
+ * ended get their logs kept; an agent listed again is not destroyed. */
+static void
+take_store_news (SwarmWindow *self,
+                 gboolean     added)
+{
+  g_autoptr(GPtrArray) gone = swarm_agent_store_take_gone (self->store);
+  g_autoptr(GPtrArray) ended = swarm_agent_store_take_ended (self->store);
+
+  if (added && g_list_model_get_n_items (G_LIST_MODEL (self->destroyed)) > 0)
+    {
+      guint i = g_list_model_get_n_items (G_LIST_MODEL (self->destroyed));
+
+      while (i-- > 0)
+        {
+          g_autoptr(SwarmAgent) agent = g_list_model_get_item (G_LIST_MODEL (self->destroyed), i);
+
+          if (swarm_agent_store_lookup (self->store, swarm_agent_get_id (agent)) != NULL)
+            g_list_store_remove (self->destroyed, i);
+        }
+    }
+
+  if (gone != NULL)
+    add_destroyed (self, gone);
+
+  for (guint i = 0; ended != NULL && self->history != NULL && i < ended->len; i++)
+    if (g_queue_get_length (&self->log_queue) < MAX_QUEUED_LOG_FETCHES)
+      g_queue_push_tail (&self->log_queue, g_strdup (swarm_agent_get_id (ended->pdata[i])));
+
+  fetch_next_logs (self);
 }
 
 static void
@@ -270,8 +538,10 @@ prepare_cb (GObject      *object,
 
   swarm_agent_store_apply_update (self->store, update, self->refresh_started_us, &diff);
   swarm_agent_table_store_changed (self->agent_table, &diff);
+  take_store_news (self, diff.added > 0);
 
-  self->reachable = TRUE;
+  if (!self->reachable)
+    set_reachable (self, TRUE);
   self->loaded = TRUE;
   set_banner (self, NULL);
   store_changed (self);
@@ -299,6 +569,65 @@ prepare_cb (GObject      *object,
     }
 }
 
+/* What changed is worked out in a worker; the main thread applies it. */
+static void
+prepare_list (SwarmWindow  *self,
+              GPtrArray    *agents,
+              GCancellable *cancellable)
+{
+  swarm_agent_store_prepare_async (self->store, agents, cancellable, prepare_cb,
+                                   g_object_ref (self));
+}
+
+typedef struct
+{
+  SwarmWindow  *self;          /* (owned) */
+  GPtrArray    *agents;        /* (owned) */
+  GCancellable *cancellable;   /* (owned) */
+} RefreshStep;
+
+static RefreshStep *
+refresh_step_new (SwarmWindow *self,
+                  GPtrArray   *agents)
+{
+  RefreshStep *step = g_new0 (RefreshStep, 1);
+
+  step->self = g_object_ref (self);
+  step->agents = g_ptr_array_ref (agents);
+  step->cancellable = g_object_ref (self->refresh_cancellable);
+  return step;
+}
+
+static void
+refresh_step_free (RefreshStep *step)
+{
+  g_object_unref (step->self);
+  g_ptr_array_unref (step->agents);
+  g_object_unref (step->cancellable);
+  g_free (step);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefreshStep, refresh_step_free)
+
+static void
+recorded_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(RefreshStep) step = user_data;
+  g_autoptr(GError) error = NULL;
+  SwarmWindow *self = step->self;
+
+  if (!swarm_history_record_list_finish (SWARM_HISTORY (object), result, &error))
+    report_history_error (self, error->message);
+
+  /* A newer refresh owns the state now, or the window closed. */
+  if (g_cancellable_is_cancelled (step->cancellable))
+    return;
+
+  prepare_list (self, step->agents, step->cancellable);
+}
+
 static void
 list_cb (GObject      *object,
          GAsyncResult *result,
@@ -321,7 +650,7 @@ list_cb (GObject      *object,
     {
       g_clear_object (&self->refresh_cancellable);
       g_debug ("Refresh failed: %s", error->message);
-      self->reachable = FALSE;
+      set_reachable (self, FALSE);
       set_banner (self, error->message);
       update_view (self);
 
@@ -334,9 +663,17 @@ list_cb (GObject      *object,
       return;
     }
 
-  /* What changed is worked out in a worker; the main thread applies it. */
-  swarm_agent_store_prepare_async (self->store, agents, self->refresh_cancellable, prepare_cb,
-                                   g_object_ref (self));
+  self->last_success_us = g_get_real_time ();
+
+  /* The history reads the list first (in its thread), then the store
+   * takes its agents: once in the store they change on the main thread. */
+  if (self->history != NULL)
+    swarm_history_record_list_async (self->history, self->backend_key, agents,
+                                     self->last_success_us, NULL, recorded_cb,
+                                     refresh_step_new (self, agents));
+  else
+    prepare_list (self, agents, self->refresh_cancellable);
+
   self->refresh_cpu_us += swarm_bench_thread_cpu_us () - cpu_start;
 }
 
@@ -344,7 +681,8 @@ static void
 refresh (SwarmWindow *self,
          gboolean     user_requested)
 {
-  if (self->discovering)
+  /* The history is shown before any request is made. */
+  if (self->discovering || self->history_loading)
     return;
 
   if (self->refresh_cancellable != NULL)
@@ -421,27 +759,58 @@ on_deployed_cb (SwarmWindow *self,
   toast (self, message);
 }
 
+static SwarmDeployDialog *
+open_deploy_dialog (SwarmWindow *self,
+                    GtkWindow   *parent,
+                    SwarmAgent  *template)
+{
+  SwarmDeployDialog *dialog = swarm_deploy_dialog_new (parent, self->client);
+
+  /* Environment names come along; their values are typed again. */
+  if (template != NULL)
+    swarm_deploy_dialog_prefill (dialog, template);
+  g_signal_connect_object (dialog, "deployed", G_CALLBACK (on_deployed_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+
+  return dialog;
+}
+
 static void
 deploy_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
   SwarmWindow *self = SWARM_WINDOW (widget);
-  SwarmDeployDialog *dialog = swarm_deploy_dialog_new (GTK_WINDOW (self), self->client);
 
-  g_signal_connect_object (dialog, "deployed", G_CALLBACK (on_deployed_cb), self,
-                           G_CONNECT_SWAPPED);
-  gtk_window_present (GTK_WINDOW (dialog));
+  open_deploy_dialog (self, GTK_WINDOW (self), NULL);
+}
+
+static void
+on_run_again_cb (SwarmWindow       *self,
+                 SwarmAgent        *agent,
+                 SwarmAgentDetails *details)
+{
+  if (!self->reachable)
+    return;
+
+  open_deploy_dialog (self, GTK_WINDOW (details), agent);
+}
+
+static gboolean
+is_value (gpointer key,
+          gpointer value,
+          gpointer user_data)
+{
+  return value == user_data;
 }
 
 static void
 on_details_destroy_cb (GtkWidget   *details,
                        SwarmWindow *self)
 {
-  SwarmAgent *agent = swarm_agent_details_get_agent (SWARM_AGENT_DETAILS (details));
-
-  if (agent != NULL)
-    g_hash_table_remove (self->details, swarm_agent_get_id (agent));
+  /* By value: the window's own dispose has already let its agent go. */
+  g_hash_table_foreach_remove (self->details, is_value, details);
 }
 
 static void
@@ -455,14 +824,20 @@ view_agent_action (GtkWidget  *widget,
   SwarmAgentDetails *details;
 
   if (agent == NULL)
+    agent = find_destroyed (self, id, NULL);
+  if (agent == NULL)
     return;
 
   details = g_hash_table_lookup (self->details, id);
   if (details == NULL)
     {
-      details = swarm_agent_details_new (GTK_WINDOW (self), self->client, agent);
+      details = swarm_agent_details_new (GTK_WINDOW (self), self->client, self->history,
+                                         self->backend_key, agent);
+      swarm_agent_details_set_online (details, self->reachable);
       g_hash_table_insert (self->details, g_strdup (id), details);
       g_signal_connect_object (details, "destroy", G_CALLBACK (on_details_destroy_cb), self, 0);
+      g_signal_connect_object (details, "run-again", G_CALLBACK (on_run_again_cb), self,
+                               G_CONNECT_SWAPPED);
     }
 
   gtk_window_present (GTK_WINDOW (details));
@@ -579,7 +954,23 @@ destroy_cb (GObject      *object,
   if (details != NULL)
     gtk_window_destroy (GTK_WINDOW (details));
 
-  swarm_agent_store_remove (op->self->store, op->id);
+  /* The app destroyed it: the history keeps it, marked. */
+  {
+    SwarmAgent *agent = swarm_agent_store_lookup (op->self->store, op->id);
+
+    if (agent != NULL)
+      {
+        g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
+
+        g_ptr_array_add (gone, g_object_ref (agent));
+        swarm_agent_store_remove (op->self->store, op->id);
+        add_destroyed (op->self, gone);
+      }
+
+    if (op->self->history != NULL)
+      swarm_history_mark_destroyed (op->self->history, op->self->backend_key, op->id,
+                                    g_get_real_time ());
+  }
   store_changed (op->self);
 
   {
@@ -675,6 +1066,180 @@ destroy_selected_action (GtkWidget  *widget,
     confirm (self, swarm_agent_get_id (agent), TRUE);
 }
 
+/* Export --------------------------------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray         *agents;    /* (owned): copies, safe in a worker */
+  SwarmExportFormat  format;
+  char              *backend;   /* (owned) */
+  GFile             *file;      /* (owned) */
+} ExportJob;
+
+static void
+export_job_free (ExportJob *job)
+{
+  g_ptr_array_unref (job->agents);
+  g_free (job->backend);
+  g_object_unref (job->file);
+  g_free (job);
+}
+
+static void
+export_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ExportJob *job = task_data;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GBytes) bytes = swarm_export_agents (job->agents, job->format, job->backend, now);
+  g_autoptr(GError) error = NULL;
+  gsize length;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  if (!g_file_replace_contents (job->file, data, length, NULL, FALSE,
+                                G_FILE_CREATE_REPLACE_DESTINATION, NULL, cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_int (task, job->agents->len);
+}
+
+/**
+ * swarm_window_export_async:
+ * @file: where to write
+ *
+ * Writes the rows the table shows, in its order, with their totals.
+ */
+void
+swarm_window_export_async (SwarmWindow         *self,
+                           GFile               *file,
+                           SwarmExportFormat    format,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  GListModel *visible;
+  g_autoptr(GTask) task = NULL;
+  ExportJob *job;
+  guint n;
+
+  g_return_if_fail (SWARM_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  visible = swarm_agent_table_get_visible_model (self->agent_table);
+  n = g_list_model_get_n_items (visible);
+
+  job = g_new0 (ExportJob, 1);
+  job->agents = g_ptr_array_new_full (n, g_object_unref);
+  job->format = format;
+  job->backend = g_strdup (self->backend_key);
+  job->file = g_object_ref (file);
+
+  /* Copies: the table's agents change on the main thread meanwhile. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(SwarmAgent) agent = g_list_model_get_item (visible, i);
+
+      g_ptr_array_add (job->agents, swarm_agent_dup (agent));
+    }
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, swarm_window_export_async);
+  g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
+  g_task_run_in_thread (task, export_thread);
+}
+
+/**
+ * swarm_window_export_finish:
+ *
+ * Returns: the number of agents written, or -1 with @error set
+ */
+gssize
+swarm_window_export_finish (SwarmWindow   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SwarmWindow *self = SWARM_WINDOW (object);
+  g_autoptr(GFile) file = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *name = g_file_get_basename (file);
+  gssize n = swarm_window_export_finish (self, result, &error);
+
+  if (n < 0)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      message = g_strdup_printf (_("Could not export to “%s”: %s"), name, error->message);
+    }
+  else
+    {
+      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                              "Exported %zd agent to “%s”",
+                                              "Exported %zd agents to “%s”", n),
+                                 n, name);
+    }
+
+  toast (self, message);
+}
+
+static void
+on_export_response_cb (GtkNativeDialog *native,
+                        int              response,
+                        SwarmWindow     *self)
+{
+  SwarmExportFormat format = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (native), "format"));
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      GFile *file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
+
+      if (file != NULL)
+        swarm_window_export_async (self, file, format, self->cancellable, export_done_cb, file);
+    }
+
+  g_object_unref (native);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  SwarmWindow *self = SWARM_WINDOW (widget);
+  gboolean csv = g_str_equal (g_variant_get_string (parameter, NULL), "csv");
+  SwarmExportFormat format = csv ? SWARM_EXPORT_CSV : SWARM_EXPORT_JSON;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *day = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *name = g_strdup_printf ("swarmyard-agents-%s.%s", day,
+                                           swarm_export_format_extension (format));
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *native;
+
+  native = gtk_file_chooser_native_new (csv ? _("Export as CSV") : _("Export as JSON"),
+                                        GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE,
+                                        _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (native), name);
+  gtk_file_filter_set_name (filter, csv ? _("CSV files") : _("JSON files"));
+  gtk_file_filter_add_mime_type (filter, csv ? "text/csv" : "application/json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  g_object_set_data (G_OBJECT (native), "format", GINT_TO_POINTER (format));
+  g_signal_connect_object (native, "response", G_CALLBACK (on_export_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (native));
+}
+
 /* Search and filter ------------------------------------------------------------- */
 
 static const char * const status_filter_names[] = { "all", "pending", "running", "completed", "failed" };
@@ -712,6 +1277,14 @@ on_status_selected_cb (SwarmWindow *self)
 static void
 on_visible_items_changed_cb (SwarmWindow *self)
 {
+  update_view (self);
+}
+
+static void
+on_show_history_changed_cb (SwarmWindow *self)
+{
+  swarm_agent_table_set_show_history (self->agent_table,
+                                      g_settings_get_boolean (self->settings, "show-history"));
   update_view (self);
 }
 
@@ -787,8 +1360,13 @@ swarm_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), SWARM_TYPE_WINDOW);
 
   g_clear_object (&self->store);
+  g_clear_object (&self->destroyed);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);
+  g_queue_clear_full (&self->log_queue, g_free);
+  g_clear_pointer (&self->backend_key, g_free);
+  /* Last: its dispose waits for the writes still queued. */
+  g_clear_object (&self->history);
 
   G_OBJECT_CLASS (swarm_window_parent_class)->dispose (object);
 }
@@ -822,6 +1400,8 @@ swarm_window_class_init (SwarmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, window_title);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, banner_revealer);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, SwarmWindow, banner_detail_label);
+  gtk_widget_class_bind_template_child (widget_class, SwarmWindow, deploy_button);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, unreachable_page);
@@ -831,6 +1411,7 @@ swarm_window_class_init (SwarmWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, cost_card);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, search_entry);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, SwarmWindow, history_button);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, table_stack);
   gtk_widget_class_bind_template_child (widget_class, SwarmWindow, agent_table);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed_cb);
@@ -848,6 +1429,7 @@ swarm_window_class_init (SwarmWindowClass *klass)
                                    destroy_selected_action);
   gtk_widget_class_install_action (widget_class, "win.copy-sandbox-id", "s",
                                    copy_sandbox_id_action);
+  gtk_widget_class_install_action (widget_class, "win.export", "s", export_action);
 }
 
 static void
@@ -863,10 +1445,19 @@ swarm_window_init (SwarmWindow *self)
   self->settings = g_settings_new (BASE_APP_ID);
   self->cancellable = g_cancellable_new ();
   self->store = swarm_agent_store_new ();
+  self->destroyed = g_list_store_new (SWARM_TYPE_AGENT);
   self->details = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->reachable = TRUE;
 
   swarm_agent_table_set_store (self->agent_table, self->store);
+  swarm_agent_table_set_history (self->agent_table, G_LIST_MODEL (self->destroyed));
+  swarm_agent_table_set_show_history (self->agent_table,
+                                      g_settings_get_boolean (self->settings, "show-history"));
+  {
+    g_autoptr(GAction) show_history = g_settings_create_action (self->settings, "show-history");
+
+    g_action_map_add_action (G_ACTION_MAP (self), show_history);
+  }
   g_signal_connect_object (swarm_agent_table_get_visible_model (self->agent_table), "items-changed",
                            G_CALLBACK (on_visible_items_changed_cb), self, G_CONNECT_SWAPPED);
 
@@ -880,6 +1471,8 @@ swarm_window_init (SwarmWindow *self)
 
   g_signal_connect_object (self->settings, "changed::refresh-interval",
                            G_CALLBACK (on_refresh_interval_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::show-history",
+                           G_CALLBACK (on_show_history_changed_cb), self, G_CONNECT_SWAPPED);
 
   restore_state (self);
   store_changed (self);
@@ -909,10 +1502,23 @@ swarm_window_new (GtkApplication *application,
   adw_window_title_set_subtitle (self->window_title,
                                  self->local_default ? _("This computer") : swarm_client_get_base_url (self->client));
 
-  if (self->local_default)
-    discover (self);
-  else
-    refresh (self, FALSE);
+  self->backend_key = swarm_normalize_url (swarm_client_get_base_url (self->client), NULL);
+  if (self->backend_key == NULL)
+    self->backend_key = g_strdup (swarm_client_get_base_url (self->client));
+
+  /* The history first, then the backend. */
+  {
+    g_autofree char *path = swarm_history_default_path ();
+
+    self->history = swarm_history_new (path, g_settings_get_uint (self->settings,
+                                                                  "history-retention-days"));
+    g_signal_connect_object (self->history, "write-failed",
+                             G_CALLBACK (on_history_write_failed_cb), self, G_CONNECT_SWAPPED);
+    self->history_loading = TRUE;
+    swarm_history_load_async (self->history, self->backend_key, self->cancellable,
+                              history_load_cb, g_object_ref (self));
+  }
+  store_changed (self);
   restart_timer (self);
 
   return self;
@@ -924,6 +1530,32 @@ swarm_window_get_client (SwarmWindow *self)
   g_return_val_if_fail (SWARM_IS_WINDOW (self), NULL);
 
   return self->client;
+}
+
+/**
+ * swarm_window_get_history:
+ *
+ * Returns: (transfer none): the window's history
+ */
+SwarmHistory *
+swarm_window_get_history (SwarmWindow *self)
+{
+  g_return_val_if_fail (SWARM_IS_WINDOW (self), NULL);
+
+  return self->history;
+}
+
+/**
+ * swarm_window_get_destroyed:
+ *
+ * Returns: (transfer none): the destroyed agents the history keeps
+ */
+GListModel *
+swarm_window_get_destroyed (SwarmWindow *self)
+{
+  g_return_val_if_fail (SWARM_IS_WINDOW (self), NULL);
+
+  return G_LIST_MODEL (self->destroyed);
 }
 
 SwarmAgentStore *

@@ -1098,6 +1098,19 @@ test_state_remembered (Fixture       *f,
   g_settings_reset (settings, "window-height");
 }
 
+/* GTK 4.8 warns when a text field loses focus to a window that is being
+ * destroyed, with no window manager to order the events (Xvfb); it is
+ * GTK's own bookkeeping, not the app's, and must not fail a test. */
+static gboolean
+fatal_log_cb (const char     *log_domain,
+              GLogLevelFlags  log_level,
+              const char     *message,
+              gpointer        user_data)
+{
+  return !(g_strcmp0 (log_domain, "Gtk") == 0 &&
+           strstr (message, "did not receive a focus-out event") != NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1108,6 +1121,7 @@ main (int   argc,
   setlocale (LC_ALL, "C.UTF-8");
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
   gtk_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_log_set_fatal_handler (fatal_log_cb, NULL);
   adw_init ();
 
   the_app = swarm_application_new (G_APPLICATION_NON_UNIQUE);

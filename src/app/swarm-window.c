@@ -515,28 +515,67 @@ take_store_news (SwarmWindow *self,
   fetch_next_logs (self);
 }
 
-static void
-prepare_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
+/* One refresh between its list and its apply: the history and the store
+ * read the list at the same time, each in a worker; the store takes the
+ * agents when both are done (after that they change on the main thread). */
+typedef struct
 {
-  g_autoptr(SwarmWindow) self = user_data;
-  g_autoptr(SwarmStoreUpdate) update = NULL;
-  g_autoptr(GError) error = NULL;
+  gatomicrefcount   ref;
+  SwarmWindow      *self;          /* (owned) */
+  GCancellable     *cancellable;   /* (owned) */
+  SwarmStoreUpdate *update;        /* (owned) (nullable): once prepared */
+  guint             pending;       /* workers still reading the list */
+} RefreshStep;
+
+/* Holds no reference to the list: the workers drop theirs when done, so
+ * the last one frees the 10,000 agents there, not on the main thread. */
+static RefreshStep *
+refresh_step_new (SwarmWindow *self)
+{
+  RefreshStep *step = g_new0 (RefreshStep, 1);
+
+  g_atomic_ref_count_init (&step->ref);
+  step->self = g_object_ref (self);
+  step->cancellable = g_object_ref (self->refresh_cancellable);
+  return step;
+}
+
+static RefreshStep *
+refresh_step_ref (RefreshStep *step)
+{
+  g_atomic_ref_count_inc (&step->ref);
+  return step;
+}
+
+static void
+refresh_step_unref (RefreshStep *step)
+{
+  if (!g_atomic_ref_count_dec (&step->ref))
+    return;
+
+  g_object_unref (step->self);
+  g_object_unref (step->cancellable);
+  g_clear_pointer (&step->update, swarm_store_update_free);
+  g_free (step);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefreshStep, refresh_step_unref)
+
+static void
+apply_refresh (RefreshStep *step)
+{
+  SwarmWindow *self = step->self;
   SwarmStoreDiff diff;
   gint64 cpu_start = swarm_bench_thread_cpu_us ();
   gint64 wall_start = g_get_monotonic_time ();
 
-  update = swarm_agent_store_prepare_finish (SWARM_AGENT_STORE (object), result, &error);
-
-  /* Cancelled: a newer refresh owns the state now, or the window closed. */
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* A newer refresh owns the state now, or the window closed. */
+  if (g_cancellable_is_cancelled (step->cancellable))
     return;
 
   g_clear_object (&self->refresh_cancellable);
-  g_assert_no_error (error);
 
-  swarm_agent_store_apply_update (self->store, update, self->refresh_started_us, &diff);
+  swarm_agent_store_apply_update (self->store, step->update, self->refresh_started_us, &diff);
   swarm_agent_table_store_changed (self->agent_table, &diff);
   take_store_news (self, diff.added > 0);
 
@@ -569,45 +608,32 @@ prepare_cb (GObject      *object,
     }
 }
 
-/* What changed is worked out in a worker; the main thread applies it. */
 static void
-prepare_list (SwarmWindow  *self,
-              GPtrArray    *agents,
-              GCancellable *cancellable)
+refresh_step_done (RefreshStep *step)
 {
-  swarm_agent_store_prepare_async (self->store, agents, cancellable, prepare_cb,
-                                   g_object_ref (self));
-}
+  g_assert (step->pending > 0);
 
-typedef struct
-{
-  SwarmWindow  *self;          /* (owned) */
-  GPtrArray    *agents;        /* (owned) */
-  GCancellable *cancellable;   /* (owned) */
-} RefreshStep;
-
-static RefreshStep *
-refresh_step_new (SwarmWindow *self,
-                  GPtrArray   *agents)
-{
-  RefreshStep *step = g_new0 (RefreshStep, 1);
-
-  step->self = g_object_ref (self);
-  step->agents = g_ptr_array_ref (agents);
-  step->cancellable = g_object_ref (self->refresh_cancellable);
-  return step;
+  if (--step->pending == 0 && step->update != NULL)
+    apply_refresh (step);
 }
 
 static void
-refresh_step_free (RefreshStep *step)
+prepare_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
-  g_object_unref (step->self);
-  g_ptr_array_unref (step->agents);
-  g_object_unref (step->cancellable);
-  g_free (step);
-}
+  g_autoptr(RefreshStep) step = user_data;
+  g_autoptr(GError) error = NULL;
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefreshStep, refresh_step_free)
+  step->update = swarm_agent_store_prepare_finish (SWARM_AGENT_STORE (object), result, &error);
+
+  /* Cancelled: a newer refresh owns the state now, or the window closed. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_assert_no_error (error);
+  refresh_step_done (step);
+}
 
 static void
 recorded_cb (GObject      *object,
@@ -616,16 +642,11 @@ recorded_cb (GObject      *object,
 {
   g_autoptr(RefreshStep) step = user_data;
   g_autoptr(GError) error = NULL;
-  SwarmWindow *self = step->self;
 
   if (!swarm_history_record_list_finish (SWARM_HISTORY (object), result, &error))
-    report_history_error (self, error->message);
+    report_history_error (step->self, error->message);
 
-  /* A newer refresh owns the state now, or the window closed. */
-  if (g_cancellable_is_cancelled (step->cancellable))
-    return;
-
-  prepare_list (self, step->agents, step->cancellable);
+  refresh_step_done (step);
 }
 
 static void
@@ -665,14 +686,18 @@ list_cb (GObject      *object,
 
   self->last_success_us = g_get_real_time ();
 
-  /* The history reads the list first (in its thread), then the store
-   * takes its agents: once in the store they change on the main thread. */
-  if (self->history != NULL)
-    swarm_history_record_list_async (self->history, self->backend_key, agents,
-                                     self->last_success_us, NULL, recorded_cb,
-                                     refresh_step_new (self, agents));
-  else
-    prepare_list (self, agents, self->refresh_cancellable);
+  /* What changed is worked out in workers; the main thread applies it. */
+  {
+    g_autoptr(RefreshStep) step = refresh_step_new (self);
+
+    step->pending = self->history != NULL ? 2 : 1;
+    if (self->history != NULL)
+      swarm_history_record_list_async (self->history, self->backend_key, agents,
+                                       self->last_success_us, NULL, recorded_cb,
+                                       refresh_step_ref (step));
+    swarm_agent_store_prepare_async (self->store, agents, self->refresh_cancellable, prepare_cb,
+                                     refresh_step_ref (step));
+  }
 
   self->refresh_cpu_us += swarm_bench_thread_cpu_us () - cpu_start;
 }

@@ -31,6 +31,10 @@
 #include "swarm-agent-private.h"
 #include "swarm-history.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 typedef enum
 {
   JOB_LOAD,
@@ -470,8 +474,10 @@ open_database (Worker  *w,
 
   /* synchronous=FULL: a refresh commits every few seconds at most, and a
    * crash or a power cut must not lose what was committed. */
+  /* A small page cache: the app reads the file once, at start. */
   if (!exec (w, "PRAGMA journal_mode = WAL", error) ||
       !exec (w, "PRAGMA synchronous = FULL", error) ||
+      !exec (w, "PRAGMA cache_size = -512", error) ||
       !migrate (w, error) ||
       !apply_retention (w, error))
     return FALSE;
@@ -959,6 +965,15 @@ run_record_list (Worker *w,
 
   if (!write_list (w, job->backend, rows, fps, gone, job->time_us, TRUE, &error))
     report_write_error (w, error);
+
+  /* The copies of a large first list go back to the system. */
+  if (rows->len > 1000)
+    {
+      g_clear_pointer (&rows, g_ptr_array_unref);
+#ifdef __GLIBC__
+      malloc_trim (0);
+#endif
+    }
 }
 
 static void

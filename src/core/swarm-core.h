@@ -14,4 +14,5 @@
 #include "swarm-history.h"
 #include "swarm-json.h"
 #include "swarm-records.h"
+#include "swarm-secrets.h"
 #include "swarm-utils.h"

@@ -651,6 +651,89 @@ test_coder_completes (Fixture       *f,
 }
 
 static void
+store_llm_key (const char *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (key != NULL)
+    {
+      swarm_secrets_store_async (SWARM_SECRET_LLM_KEY, NULL, key, 0, NULL, swarm_test_store_result_cb, &result);
+      done = swarm_test_wait_result (&result);
+      g_assert_true (swarm_secrets_store_finish (done, &error));
+    }
+  else
+    {
+      swarm_secrets_clear_async (SWARM_SECRET_LLM_KEY, NULL, 0, NULL, swarm_test_store_result_cb, &result);
+      done = swarm_test_wait_result (&result);
+      g_assert_true (swarm_secrets_clear_finish (done, &error));
+    }
+  g_assert_no_error (error);
+}
+
+/* Runs one agent that finishes at once; returns what the LLM was sent as
+ * Authorization (NULL: nothing). */
+static char *
+authorization_of_next_agent (Fixture    *f,
+                             const char *name)
+{
+  g_autofree char *body = g_strdup_printf ("{\"agent_name\":\"%s\",\"agent_type\":\"coder\","
+                                           "\"task_description\":\"Say done\"}", name);
+  g_autofree char *id = NULL;
+  guint before = swarm_fake_llm_get_n_requests (f->llm);
+
+  swarm_fake_llm_push_tool_call (f->llm, "finish", "{\"result\":\"done\",\"success\":true}", 10, 5, 0);
+  id = deploy (f, body);
+  wait_status (f, id, SWARM_AGENT_STATUS_COMPLETED, 20000);
+  g_assert_cmpuint (swarm_fake_llm_get_n_requests (f->llm), ==, before + 1);
+
+  return g_strdup (swarm_fake_llm_get_authorization (f->llm, before));
+}
+
+/* The key the app saves in the keyring is used by the next agent, with no
+ * restart; without one, the environment's. */
+static void
+test_key_from_keyring (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *none = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *from_env = NULL;
+
+  /* Control: no key anywhere (the fake LLM is on loopback, so no key is
+   * needed), and nothing is sent. */
+  store_llm_key (NULL);
+  none = authorization_of_next_agent (f, "no-key");
+  g_assert_null (none);
+
+  store_llm_key ("sk-keyring-first-3f9a");
+  first = authorization_of_next_agent (f, "keyring-1");
+  g_assert_cmpstr (first, ==, "Bearer sk-keyring-first-3f9a");
+
+  store_llm_key ("sk-keyring-second-77c1");
+  second = authorization_of_next_agent (f, "keyring-2");
+  g_assert_cmpstr (second, ==, "Bearer sk-keyring-second-77c1");
+
+  /* The health answer counts the keyring's key as configured. */
+  {
+    g_auto(Response) r = { 0, };
+
+    request (f, "GET", "/api/health", NULL, TOKEN (f), &r);
+    g_assert_cmpuint (r.status, ==, 200);
+    g_assert_true (json_object_get_boolean_member (json_object_get_object_member (json_node_get_object (r.json), "llm"),
+                                                   "configured"));
+  }
+
+  store_llm_key (NULL);
+  g_setenv ("SWARMYARD_LLM_API_KEY", "sk-environment-5d2e", TRUE);
+  from_env = authorization_of_next_agent (f, "from-env");
+  g_unsetenv ("SWARMYARD_LLM_API_KEY");
+  g_assert_cmpstr (from_env, ==, "Bearer sk-environment-5d2e");
+}
+
+static void
 test_configured_prices (Fixture       *f,
                         gconstpointer  data)
 {
@@ -1367,6 +1450,7 @@ main (int   argc,
   ADD ("listen-rules", test_listen_rules);
   ADD ("runner/coder-completes", test_coder_completes);
   ADD ("runner/configured-prices", test_configured_prices);
+  ADD ("runner/key-from-keyring", test_key_from_keyring);
   ADD ("runner/malformed-calls", test_malformed_calls);
   ADD ("runner/corrected-then-fine", test_corrected_then_fine);
   ADD ("runner/rate-limited-then-ok", test_rate_limited_then_ok);

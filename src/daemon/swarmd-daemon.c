@@ -42,6 +42,10 @@ struct _SwarmdDaemon
   GBytes      *list_cache;     /* (owned) (nullable): the whole list, until something changes */
   GHashTable  *runners;        /* id → SwarmdRunner (owned), while active */
   GHashTable  *log_seq;        /* id → last seq (gint64 *) */
+
+  char        *keyring_key;    /* (owned) (nullable): secret, the app's llm-key item */
+  gint64       keyring_retry_us; /* monotonic; no lookup before, after a failure */
+  gboolean     keyring_reported;
 };
 
 G_DEFINE_FINAL_TYPE (SwarmdDaemon, swarmd_daemon, G_TYPE_OBJECT)
@@ -315,11 +319,99 @@ sandbox_for (SwarmdDaemon *self,
 
 /* Operations ------------------------------------------------------------------------ */
 
+/**
+ * swarmd_daemon_load_config:
+ *
+ * Reads swarmyardd.conf again (the app writes it) and takes the key the
+ * app saved in the keyring, as last looked up, else the environment's.
+ */
 SwarmdLlmConfig *
 swarmd_daemon_load_config (SwarmdDaemon  *self,
                            GError       **error)
 {
-  return swarmd_llm_config_load (self->config_path, error);
+  SwarmdLlmConfig *config = swarmd_llm_config_load (self->config_path, error);
+
+  if (config != NULL && self->keyring_key != NULL)
+    {
+      swarm_secret_free (config->api_key);
+      config->api_key = g_strdup (self->keyring_key);
+    }
+
+  return config;
+}
+
+#define KEYRING_TIMEOUT_MS 2000
+#define KEYRING_RETRY_US   (30 * G_USEC_PER_SEC)
+
+static void
+key_lookup_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SwarmdDaemon *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  char *key = swarm_secrets_lookup_finish (result, &error);
+
+  if (error != NULL)
+    {
+      /* Not every few seconds: a keyring that did not answer in time
+       * would slow every deploy down. */
+      self->keyring_retry_us = g_get_monotonic_time () + KEYRING_RETRY_US;
+      if (!self->keyring_reported)
+        g_message ("The keyring cannot be read, so the LLM key comes from the environment: %s",
+                   error->message);
+      self->keyring_reported = TRUE;
+    }
+  else
+    {
+      /* No item (any more): the environment's key counts again. */
+      swarm_secret_free (self->keyring_key);
+      self->keyring_key = key;
+      self->keyring_reported = FALSE;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * swarmd_daemon_update_key_async:
+ *
+ * Looks the app's LLM key up in the keyring, so a key saved in the app's
+ * Preferences is used by the next agent.  Never fails: without a keyring
+ * the environment's key is used.
+ */
+void
+swarmd_daemon_update_key_async (SwarmdDaemon        *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (SWARMD_IS_DAEMON (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, swarmd_daemon_update_key_async);
+
+  if (g_get_monotonic_time () < self->keyring_retry_us)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  swarm_secrets_lookup_async (SWARM_SECRET_LLM_KEY, NULL, KEYRING_TIMEOUT_MS, cancellable,
+                              key_lookup_cb, g_steal_pointer (&task));
+}
+
+gboolean
+swarmd_daemon_update_key_finish (SwarmdDaemon  *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -368,8 +460,8 @@ swarmd_daemon_deploy (SwarmdDaemon        *self,
   if (!swarmd_llm_config_is_configured (config))
     {
       g_set_error (error, SWARMD_API_ERROR, SWARMD_API_ERROR_LLM_NOT_CONFIGURED,
-                   "No language model is configured: set an API key (SWARMYARD_LLM_API_KEY) or a "
-                   "local server's base-url in swarmyardd.conf.");
+                   "No language model is configured: save an API key in Swarmyard's Preferences "
+                   "(or set SWARMYARD_LLM_API_KEY), or a local server's base-url in swarmyardd.conf.");
       return NULL;
     }
 
@@ -695,6 +787,7 @@ swarmd_daemon_finalize (GObject *object)
   g_free (self->state_dir);
   g_free (self->sandboxes_dir);
   g_free (self->config_path);
+  swarm_secret_free (self->keyring_key);
   swarm_secret_free (self->token);
 
   G_OBJECT_CLASS (swarmd_daemon_parent_class)->finalize (object);

@@ -44,6 +44,13 @@ const char   *swarmd_daemon_get_state_dir   (SwarmdDaemon   *self);
 const char   *swarmd_daemon_get_token       (SwarmdDaemon   *self);
 gboolean      swarmd_daemon_check_token     (SwarmdDaemon   *self,
                                              const char     *token);
+void          swarmd_daemon_update_key_async  (SwarmdDaemon        *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean      swarmd_daemon_update_key_finish (SwarmdDaemon        *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 SwarmdLlmConfig *swarmd_daemon_load_config  (SwarmdDaemon   *self,
                                              GError        **error);
 

@@ -211,6 +211,55 @@ handle_logs (SwarmdServer      *self,
   respond_node (msg, SOUP_STATUS_OK, root);
 }
 
+typedef struct
+{
+  SwarmdServer       *self;      /* (owned) */
+  SoupServerMessage  *msg;       /* (owned) */
+  SwarmDeployRequest *request;   /* (owned) (nullable): for a deploy */
+  gboolean            authorized;
+} DeployCall;
+
+static void
+deploy_call_free (DeployCall *call)
+{
+  g_object_unref (call->self);
+  g_object_unref (call->msg);
+  g_clear_pointer (&call->request, swarm_deploy_request_free);
+  g_free (call);
+}
+
+static void finish_deploy (SwarmdServer       *self,
+                           SoupServerMessage  *msg,
+                           SwarmDeployRequest *request);
+
+static void
+deploy_key_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  DeployCall *call = user_data;
+
+  swarmd_daemon_update_key_finish (SWARMD_DAEMON (object), result, NULL);
+  finish_deploy (call->self, call->msg, call->request);
+  soup_server_message_unpause (call->msg);
+  deploy_call_free (call);
+}
+
+static void
+health_key_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  DeployCall *call = user_data;
+  g_autoptr(JsonNode) health = NULL;
+
+  swarmd_daemon_update_key_finish (SWARMD_DAEMON (object), result, NULL);
+  health = swarmd_daemon_health (call->self->daemon, call->authorized);
+  respond_node (call->msg, SOUP_STATUS_OK, health);
+  soup_server_message_unpause (call->msg);
+  deploy_call_free (call);
+}
+
 static void
 handle_deploy (SwarmdServer      *self,
                SoupServerMessage *msg)
@@ -219,9 +268,7 @@ handle_deploy (SwarmdServer      *self,
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(SwarmDeployRequest) request = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) reply = NULL;
-  SwarmAgent *agent;
+  DeployCall *call;
 
   if (g_bytes_get_size (body) > SWARMD_MAX_BODY)
     {
@@ -249,6 +296,26 @@ handle_deploy (SwarmdServer      *self,
                        swarm_deploy_error_get_field (error->code));
       return;
     }
+
+  /* The key the app saved in the keyring counts from the next agent on:
+   * looked up (asynchronously) before each deploy. */
+  call = g_new0 (DeployCall, 1);
+  call->self = g_object_ref (self);
+  call->msg = g_object_ref (msg);
+  call->request = g_steal_pointer (&request);
+  soup_server_message_pause (msg);
+  swarmd_daemon_update_key_async (self->daemon, NULL, deploy_key_cb, call);
+}
+
+static void
+finish_deploy (SwarmdServer       *self,
+               SoupServerMessage  *msg,
+               SwarmDeployRequest *request)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) reply = NULL;
+  SwarmAgent *agent;
 
   agent = swarmd_daemon_deploy (self->daemon, request, &error);
   if (agent == NULL)
@@ -351,9 +418,24 @@ server_cb (SoupServer        *server,
   if (g_str_equal (path, "/api/health") && g_str_equal (method, "GET") &&
       (authorized || !has_authorization (msg)))
     {
-      g_autoptr(JsonNode) health = swarmd_daemon_health (self->daemon, authorized);
+      DeployCall *call;
 
-      respond_node (msg, SOUP_STATUS_OK, health);
+      /* The public answer tells nothing about the key. */
+      if (!authorized)
+        {
+          g_autoptr(JsonNode) health = swarmd_daemon_health (self->daemon, FALSE);
+
+          respond_node (msg, SOUP_STATUS_OK, health);
+          return;
+        }
+
+      /* Whether the LLM is configured depends on the keyring's key. */
+      call = g_new0 (DeployCall, 1);
+      call->self = g_object_ref (self);
+      call->msg = g_object_ref (msg);
+      call->authorized = TRUE;
+      soup_server_message_pause (msg);
+      swarmd_daemon_update_key_async (self->daemon, NULL, health_key_cb, call);
       return;
     }
 

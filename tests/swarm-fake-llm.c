@@ -200,6 +200,26 @@ server_cb (SoupServer        *server,
   JsonNode *request;
   Step *step;
 
+  /* OpenAI's model list, as the app's Preferences check reads it: a
+   * valid key ("sk-" then anything) sees two models, others a 401. */
+  if (g_str_equal (path, "/v1/models") && g_str_equal (soup_server_message_get_method (msg), "GET"))
+    {
+      const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                       "Authorization");
+      static const char models[] = "{\"object\":\"list\",\"data\":[{\"id\":\"fake/model\",\"object\":\"model\"},"
+                                   "{\"id\":\"fake/other\",\"object\":\"model\"}]}";
+
+      if (auth == NULL || !g_str_has_prefix (auth, "Bearer sk-"))
+        {
+          soup_server_message_set_status (msg, SOUP_STATUS_UNAUTHORIZED, NULL);
+          return;
+        }
+      soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC,
+                                        models, sizeof models - 1);
+      return;
+    }
+
   if (!g_str_equal (path, "/v1/chat/completions") ||
       !g_str_equal (soup_server_message_get_method (msg), "POST"))
     {

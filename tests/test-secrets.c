@@ -129,6 +129,24 @@ test_round_trip (void)
     g_assert_cmpstr (b.secret, ==, "token-for-b");
   }
 
+  /* The URL may be freed as soon as the call returns. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GAsyncResult) done = NULL;
+    g_autoptr(GError) error = NULL;
+    char *url = g_strdup (URL_B);
+    char *secret;
+
+    swarm_secrets_lookup_async (SWARM_SECRET_BACKEND_TOKEN, url, 0, NULL, swarm_test_store_result_cb, &result);
+    memset (url, 'x', strlen (url));
+    g_free (url);
+    done = swarm_test_wait_result (&result);
+    secret = swarm_secrets_lookup_finish (done, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (secret, ==, "token-for-b");
+    swarm_secret_free (secret);
+  }
+
   /* Clearing what is not there is not an error. */
   clear (SWARM_SECRET_BACKEND_TOKEN, URL_A);
   clear (SWARM_SECRET_LLM_KEY, NULL);

@@ -14,7 +14,9 @@
 #include "swarm-deploy-dialog.h"
 #include "swarm-env-row.h"
 #include "swarm-fake-backend.h"
+#include "swarm-fake-llm.h"
 #include "swarm-metric-card.h"
+#include "swarm-preferences-window.h"
 #include "swarm-test-utils.h"
 #include "swarm-window.h"
 
@@ -1024,6 +1026,189 @@ test_logs_unavailable (Fixture       *f,
   g_assert_true (swarm_test_wait_until (log_status_is, &wait, 5000));
 }
 
+/* Preferences ------------------------------------------------------------------------ */
+
+static char *
+keyring_lookup (SwarmSecretKind  kind,
+                const char      *url)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  swarm_secrets_lookup_async (kind, url, 0, NULL, swarm_test_store_result_cb, &result);
+  done = swarm_test_wait_result (&result);
+  secret = swarm_secrets_lookup_finish (done, &error);
+  g_assert_no_error (error);
+
+  return secret;
+}
+
+static gboolean
+is_local_url_setting (GSettings *settings)
+{
+  g_autofree char *url = g_settings_get_string (settings, "backend-url");
+
+  return g_str_equal (url, "http://127.0.0.1:8001");
+}
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+static gboolean
+row_cleared (gpointer data)
+{
+  return *gtk_editable_get_text (GTK_EDITABLE (data)) == '\0';
+}
+
+static gboolean
+subtitle_starts (gpointer data)
+{
+  AdwActionRow *row = data;
+  const char *wanted = g_object_get_data (G_OBJECT (row), "wanted");
+  const char *subtitle = adw_action_row_get_subtitle (row);
+
+  return subtitle != NULL && g_str_has_prefix (subtitle, wanted);
+}
+
+static void
+wait_subtitle (AdwActionRow *row,
+               const char   *wanted)
+{
+  g_object_set_data_full (G_OBJECT (row), "wanted", g_strdup (wanted), g_free);
+  if (!swarm_test_wait_until (subtitle_starts, row, 5000))
+    g_error ("subtitle is “%s”, wanted “%s…”", adw_action_row_get_subtitle (row), wanted);
+}
+
+static gboolean
+store_has_n_of (gpointer data)
+{
+  Fixture *f = data;
+  guint wanted = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->window), "wanted"));
+
+  return g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))) == wanted &&
+         !banner_shown (f);
+}
+
+static void
+apply_row (gpointer    row,
+           const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  g_signal_emit_by_name (row, "apply");
+}
+
+/* Ctrl+, : the backend (reconnecting at once), its token in the keyring,
+ * the connection test, the local LLM settings in swarmyardd.conf with
+ * the key in the keyring, and the models check. */
+static void
+test_preferences (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(SwarmFakeBackend) other = swarm_fake_backend_new (0);
+  g_autoptr(SwarmFakeLlm) llm = swarm_fake_llm_new ();
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+  g_autofree char *other_key = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *llm_key = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *conf_path = g_build_filename (g_get_user_config_dir (), "swarmyard",
+                                                 "swarmyardd.conf", NULL);
+  SwarmPreferencesWindow *prefs;
+
+  swarm_fake_backend_add_agent (other, "o-1", "elsewhere", SWARM_AGENT_STATUS_RUNNING);
+  swarm_fake_backend_set_token (other, "tok-remote-81f0");
+  other_key = swarm_normalize_url (swarm_fake_backend_get_url (other), NULL);
+
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (f->app), "preferences"));
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  prefs = find_toplevel (SWARM_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (prefs);
+
+  /* It shows the backend in use (given with --backend, say). */
+  g_assert_true (gtk_check_button_get_active (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "remote_check")));
+  g_assert_cmpstr (gtk_editable_get_text (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "url_row")), ==,
+                   swarm_fake_backend_get_url (f->backend));
+
+  /* A wrong address: a sentence, and nothing changes. */
+  apply_row (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "url_row"), "ftp://nowhere");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "test_row")),
+                            "must start with http"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))), ==, 3);
+
+  /* Another server: the window reconnects at once; it wants a token. */
+  apply_row (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "url_row"), swarm_fake_backend_get_url (other));
+  {
+    g_autofree char *url = g_settings_get_string (settings, "backend-url");
+
+    g_assert_cmpstr (url, ==, swarm_fake_backend_get_url (other));
+  }
+  g_assert_true (swarm_test_wait_until (banner_shown, f, 5000));
+  g_assert_nonnull (strstr (gtk_label_get_text (WINDOW_CHILD (f, "banner_label")), "token"));
+  /* The first backend's agents are not taken for destroyed. */
+  g_assert_cmpuint (g_list_model_get_n_items (swarm_window_get_destroyed (f->window)), ==, 0);
+
+  /* The token goes to the keyring, and the window uses it. */
+  apply_row (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "token_row"), "tok-remote-81f0");
+  g_object_set_data (G_OBJECT (f->window), "wanted", GUINT_TO_POINTER (1));
+  g_assert_true (swarm_test_wait_until (store_has_n_of, f, 8000));
+  token = keyring_lookup (SWARM_SECRET_BACKEND_TOKEN, other_key);
+  g_assert_cmpstr (token, ==, "tok-remote-81f0");
+  g_assert_cmpstr (gtk_editable_get_text (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "token_row")), ==, "");
+
+  /* The connection test names the server; its LLM is shown read-only. */
+  g_signal_emit_by_name (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "test_button"), "clicked");
+  wait_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "test_row"), "Connected to swarmyard-fake-backend");
+  g_assert_cmpstr (adw_action_row_get_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "remote_llm_model_row")),
+                   ==, "fake/model");
+  g_assert_false (gtk_widget_get_visible (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_group")));
+
+  /* Back to this computer: the local LLM settings show. */
+  gtk_check_button_set_active (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "local_check"), TRUE);
+  g_assert_true (gtk_widget_get_visible (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_group")));
+  g_assert_true (is_local_url_setting (settings));
+
+  /* The LLM address and model go to swarmyardd.conf; the key does not. */
+  gtk_editable_set_text (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_model_row"), "fake/model");
+  apply_row (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_url_row"), swarm_fake_llm_get_url (llm));
+  g_assert_true (swarm_test_wait_until (file_exists, conf_path, 5000));
+  apply_row (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_key_row"), "sk-prefs-key-5a7c");
+  g_assert_true (swarm_test_wait_until (row_cleared, child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_key_row"), 5000));
+  llm_key = keyring_lookup (SWARM_SECRET_LLM_KEY, NULL);
+  g_assert_cmpstr (llm_key, ==, "sk-prefs-key-5a7c");
+  g_assert_true (g_file_get_contents (conf_path, &conf, NULL, NULL));
+  g_test_message ("swarmyardd.conf:\n%s", conf);
+  g_assert_nonnull (strstr (conf, swarm_fake_llm_get_url (llm)));
+  g_assert_nonnull (strstr (conf, "model=fake/model"));
+  g_assert_null (strstr (conf, "sk-prefs-key"));
+
+  /* The check asks the server for its models with the saved key. */
+  g_signal_emit_by_name (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_check_button"), "clicked");
+  wait_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_check_row"),
+                 "The server lists 2 models, including fake/model.");
+
+  /* A key the server refuses: said so. */
+  gtk_editable_set_text (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_key_row"), "wrong-key");
+  g_signal_emit_by_name (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_check_button"), "clicked");
+  wait_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_check_row"), swarm_fake_llm_get_url (llm));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_check_row")),
+                            "refused the API key (HTTP 401)"));
+
+  /* The refresh interval. */
+  gtk_spin_button_set_value (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "interval_spin"), 9);
+  g_assert_cmpuint (g_settings_get_uint (settings, "refresh-interval"), ==, 9);
+  adw_combo_row_set_selected (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "retention_row"), 1);
+  g_assert_cmpuint (g_settings_get_uint (settings, "history-retention-days"), ==, 30);
+
+  g_settings_reset (settings, "backend-url");
+  g_settings_reset (settings, "refresh-interval");
+  g_settings_reset (settings, "history-retention-days");
+}
+
 /* Refresh discipline ------------------------------------------------------------ */
 
 static gboolean
@@ -1122,6 +1307,14 @@ main (int   argc,
   g_setenv ("GSK_RENDERER", "cairo", TRUE);
   gtk_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_log_set_fatal_handler (fatal_log_cb, NULL);
+
+  /* Never start a real daemon from these tests (Preferences may switch
+   * to "This computer"). */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+
+    g_settings_set_boolean (settings, "spawn-local-daemon", FALSE);
+  }
   adw_init ();
 
   the_app = swarm_application_new (G_APPLICATION_NON_UNIQUE);
@@ -1144,6 +1337,7 @@ main (int   argc,
   ADD ("history/destroyed", test_destroyed_agents);
   ADD ("history/export", test_export);
   ADD ("history/run-again", test_run_again);
+  ADD ("preferences", test_preferences);
   ADD ("malformed-keeps-data", test_malformed_keeps_data);
   ADD ("details/logs-follow", test_logs_follow);
   ADD ("details/logs-unavailable", test_logs_unavailable);

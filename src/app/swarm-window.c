@@ -64,6 +64,9 @@ struct _SwarmWindow
   gint64                last_success_us;      /* wall clock of the last complete list */
   GCancellable         *refresh_cancellable;  /* (owned) (nullable): the list in flight */
   GCancellable         *cancellable;          /* (owned): everything else */
+  GCancellable         *backend_cancellable;  /* (owned): what belongs to the current backend */
+  guint                 startup_pending;      /* history and token lookups before the first request */
+  char                 *keyring_error;        /* (owned) (nullable): why no token could be read */
   GHashTable           *details;              /* agent id → SwarmAgentDetails (unowned) */
   gint64                refresh_started_us;
   gint64                refresh_cpu_us;       /* main-thread CPU spent on the refresh in flight */
@@ -78,8 +81,9 @@ struct _SwarmWindow
 
 G_DEFINE_FINAL_TYPE (SwarmWindow, swarm_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void refresh (SwarmWindow *self,
-                     gboolean     user_requested);
+static void refresh                   (SwarmWindow *self,
+                                       gboolean     user_requested);
+static void on_backend_url_changed_cb (SwarmWindow *self);
 
 /* State ----------------------------------------------------------------------- */
 
@@ -302,7 +306,7 @@ discover (SwarmWindow *self)
   if (g_settings_get_boolean (self->settings, "spawn-local-daemon"))
     daemon = swarm_discovery_daemon_path ();
 
-  swarm_discovery_run_async (self->client, state_dir, daemon, self->cancellable, discovery_cb,
+  swarm_discovery_run_async (self->client, state_dir, daemon, self->backend_cancellable, discovery_cb,
                              g_object_ref (self));
 }
 
@@ -324,6 +328,45 @@ start_backend (SwarmWindow *self)
     discover (self);
   else
     refresh (self, FALSE);
+}
+
+/* The first request waits for the history (shown before it) and for the
+ * token in the keyring (sent with it). */
+static void
+startup_step_done (SwarmWindow *self)
+{
+  g_assert (self->startup_pending > 0);
+
+  if (--self->startup_pending == 0)
+    start_backend (self);
+}
+
+static void
+token_lookup_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SwarmWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *token = swarm_secrets_lookup_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_pointer (&self->keyring_error, g_free);
+  if (error != NULL)
+    {
+      /* Not fatal: the daemon's token file or no token at all may do. */
+      g_debug ("No token from the keyring: %s", error->message);
+      self->keyring_error = g_strdup (error->message);
+    }
+  else if (token != NULL)
+    {
+      swarm_client_set_token (self->client, token);
+      swarm_secret_free (token);
+    }
+
+  startup_step_done (self);
 }
 
 static void
@@ -373,7 +416,7 @@ history_load_cb (GObject      *object,
     }
 
   store_changed (self);
-  start_backend (self);
+  startup_step_done (self);
 }
 
 /* Refreshing --------------------------------------------------------------------- */
@@ -444,7 +487,7 @@ fetch_next_logs (SwarmWindow *self)
   fetch->id = g_queue_pop_head (&self->log_queue);
   self->fetching_logs = TRUE;
   swarm_client_get_logs_async (self->client, fetch->id, -1, 0, SWARM_HISTORY_MAX_LOGS,
-                               self->cancellable, ended_logs_cb, fetch);
+                               self->backend_cancellable, ended_logs_cb, fetch);
 }
 
 static SwarmAgent *
@@ -1364,6 +1407,7 @@ swarm_window_close_request (GtkWindow *window)
 
   save_state (self);
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->backend_cancellable);
   g_cancellable_cancel (self->refresh_cancellable);
   g_clear_handle_id (&self->refresh_id, g_source_remove);
 
@@ -1378,8 +1422,11 @@ swarm_window_dispose (GObject *object)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->refresh_cancellable);
+  g_cancellable_cancel (self->backend_cancellable);
   g_clear_object (&self->refresh_cancellable);
+  g_clear_object (&self->backend_cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->keyring_error, g_free);
   g_clear_pointer (&self->details, g_hash_table_unref);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), SWARM_TYPE_WINDOW);
@@ -1498,9 +1545,81 @@ swarm_window_init (SwarmWindow *self)
                            G_CALLBACK (on_refresh_interval_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::show-history",
                            G_CALLBACK (on_show_history_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::backend-url",
+                           G_CALLBACK (on_backend_url_changed_cb), self, G_CONNECT_SWAPPED);
 
   restore_state (self);
   store_changed (self);
+}
+
+/* Shows @url's agents: its history at once, then what it answers.  What
+ * belonged to the previous backend is dropped, never marked destroyed. */
+static void
+connect_backend (SwarmWindow *self,
+                 const char  *url)
+{
+  const char *token = g_getenv ("SWARMYARD_BACKEND_TOKEN");
+  g_autofree char *key = NULL;
+
+  g_cancellable_cancel (self->backend_cancellable);
+  g_clear_object (&self->backend_cancellable);
+  self->backend_cancellable = g_cancellable_new ();
+  if (self->refresh_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->refresh_cancellable);
+      g_clear_object (&self->refresh_cancellable);
+    }
+  self->discovering = FALSE;
+  self->fetching_logs = FALSE;
+  g_queue_clear_full (&self->log_queue, g_free);
+
+  /* Details windows show agents of the previous backend. */
+  {
+    g_autoptr(GList) windows = g_hash_table_get_values (self->details);
+
+    for (GList *l = windows; l != NULL; l = l->next)
+      gtk_window_destroy (l->data);
+  }
+
+  swarm_agent_store_clear (self->store);
+  g_list_store_remove_all (self->destroyed);
+  self->loaded = FALSE;
+  self->last_success_us = 0;
+  set_banner (self, NULL);
+  set_reachable (self, TRUE);
+
+  swarm_client_set_base_url (self->client, url);
+  swarm_client_set_token (self->client, token);
+
+  self->local_default = is_local_default (url);
+  adw_window_title_set_subtitle (self->window_title,
+                                 self->local_default ? _("This computer")
+                                                     : swarm_client_get_base_url (self->client));
+
+  key = swarm_normalize_url (swarm_client_get_base_url (self->client), NULL);
+  g_free (self->backend_key);
+  self->backend_key = key != NULL ? g_steal_pointer (&key)
+                                  : g_strdup (swarm_client_get_base_url (self->client));
+
+  /* The history first, and the token from the keyring; then the backend.
+   * A token in the environment wins over the keyring's. */
+  self->startup_pending = token == NULL ? 2 : 1;
+  self->history_loading = TRUE;
+  swarm_history_load_async (self->history, self->backend_key, self->backend_cancellable,
+                            history_load_cb, g_object_ref (self));
+  if (token == NULL)
+    swarm_secrets_lookup_async (SWARM_SECRET_BACKEND_TOKEN, self->backend_key, 3000,
+                                self->backend_cancellable, token_lookup_cb, g_object_ref (self));
+
+  store_changed (self);
+}
+
+static void
+on_backend_url_changed_cb (SwarmWindow *self)
+{
+  g_autofree char *url = g_settings_get_string (self->settings, "backend-url");
+
+  connect_backend (self, url);
 }
 
 /**
@@ -1513,25 +1632,13 @@ swarm_window_new (GtkApplication *application,
                   const char     *backend_url)
 {
   SwarmWindow *self;
-  const char *token = g_getenv ("SWARMYARD_BACKEND_TOKEN");
-
   g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
   g_return_val_if_fail (backend_url != NULL, NULL);
 
   self = g_object_new (SWARM_TYPE_WINDOW, "application", application, NULL);
   self->client = swarm_client_new (backend_url);
-  if (token != NULL)
-    swarm_client_set_token (self->client, token);
 
-  self->local_default = is_local_default (backend_url);
-  adw_window_title_set_subtitle (self->window_title,
-                                 self->local_default ? _("This computer") : swarm_client_get_base_url (self->client));
-
-  self->backend_key = swarm_normalize_url (swarm_client_get_base_url (self->client), NULL);
-  if (self->backend_key == NULL)
-    self->backend_key = g_strdup (swarm_client_get_base_url (self->client));
-
-  /* The history first, then the backend. */
+  /* One history for every backend; each backend's rows apart. */
   {
     g_autofree char *path = swarm_history_default_path ();
 
@@ -1539,10 +1646,9 @@ swarm_window_new (GtkApplication *application,
                                                                   "history-retention-days"));
     g_signal_connect_object (self->history, "write-failed",
                              G_CALLBACK (on_history_write_failed_cb), self, G_CONNECT_SWAPPED);
-    self->history_loading = TRUE;
-    swarm_history_load_async (self->history, self->backend_key, self->cancellable,
-                              history_load_cb, g_object_ref (self));
   }
+
+  connect_backend (self, backend_url);
   store_changed (self);
   restart_timer (self);
 
@@ -1589,6 +1695,23 @@ swarm_window_get_store (SwarmWindow *self)
   g_return_val_if_fail (SWARM_IS_WINDOW (self), NULL);
 
   return self->store;
+}
+
+/**
+ * swarm_window_reconnect:
+ *
+ * Connects to the backend again, asking the keyring for its token anew:
+ * after the token was changed in Preferences.
+ */
+void
+swarm_window_reconnect (SwarmWindow *self)
+{
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (SWARM_IS_WINDOW (self));
+
+  url = g_strdup (swarm_client_get_base_url (self->client));
+  connect_backend (self, url);
 }
 
 /**

@@ -20,6 +20,7 @@ SwarmAgentStore *swarm_window_get_store        (SwarmWindow    *self);
 SwarmHistory    *swarm_window_get_history      (SwarmWindow    *self);
 GListModel      *swarm_window_get_destroyed    (SwarmWindow    *self);
 void             swarm_window_refresh          (SwarmWindow    *self);
+void             swarm_window_reconnect        (SwarmWindow    *self);
 void             swarm_window_export_async     (SwarmWindow         *self,
                                                 GFile               *file,
                                                 SwarmExportFormat    format,

@@ -13,6 +13,7 @@
 #include "swarm-export.h"
 #include "swarm-history.h"
 #include "swarm-json.h"
+#include "swarm-llm-settings.h"
 #include "swarm-records.h"
 #include "swarm-secrets.h"
 #include "swarm-utils.h"

@@ -41,16 +41,17 @@ get_schema (void)
   return &schema;
 }
 
+/* The values are copies: a lookup keeps them past the caller's return. */
 static GHashTable *
 make_attributes (SwarmSecretKind  kind,
                  const char      *url)
 {
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *attributes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
   g_hash_table_insert (attributes, (gpointer) "kind",
-                       (gpointer) (kind == SWARM_SECRET_LLM_KEY ? "llm-key" : "backend-token"));
+                       g_strdup (kind == SWARM_SECRET_LLM_KEY ? "llm-key" : "backend-token"));
   if (kind == SWARM_SECRET_BACKEND_TOKEN)
-    g_hash_table_insert (attributes, (gpointer) "url", (gpointer) url);
+    g_hash_table_insert (attributes, (gpointer) "url", g_strdup (url));
 
   return attributes;
 }

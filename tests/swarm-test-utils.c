@@ -2,7 +2,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
+#define _GNU_SOURCE
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "swarm-test-utils.h"
 
@@ -108,4 +113,47 @@ swarm_test_assert_finalize_soon (gpointer object)
   g_object_unref (object);
   if (!swarm_test_wait_until (is_null, &weak, 2000))
     g_error ("%s %p was not finalized", G_OBJECT_TYPE_NAME (object), weak);
+}
+
+/* Whether @needle is in @data, NUL bytes included (binary files). */
+gboolean
+swarm_test_bytes_contain (const char *data,
+                          gsize       length,
+                          const char *needle)
+{
+  return memmem (data, length, needle, strlen (needle)) != NULL;
+}
+
+/* Processes whose command line contains @needle (or, with @exact, is
+ * @needle), besides ourselves. */
+guint
+swarm_test_count_processes (const char *needle,
+                            gboolean    exact)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *cmdline = NULL;
+      gsize length = 0;
+
+      if (!g_ascii_isdigit (name[0]) || atoi (name) == getpid ())
+        continue;
+
+      path = g_build_filename ("/proc", name, "cmdline", NULL);
+      if (!g_file_get_contents (path, &cmdline, &length, NULL))
+        continue;
+
+      for (gsize i = 0; i + 1 < length; i++)
+        if (cmdline[i] == '\0')
+          cmdline[i] = ' ';
+      if (exact ? g_strcmp0 (cmdline, needle) == 0
+                : swarm_test_bytes_contain (cmdline, length, needle))
+        n++;
+    }
+
+  return n;
 }

@@ -18,5 +18,10 @@ gboolean      swarm_test_wait_until      (gboolean     (*check) (gpointer data),
 GBytes       *swarm_test_load_data       (const char    *name);
 void          swarm_test_spin_ms         (guint          ms);
 void          swarm_test_assert_finalize_soon (gpointer      object);
+guint         swarm_test_count_processes (const char    *needle,
+                                          gboolean       exact);
+gboolean      swarm_test_bytes_contain   (const char    *data,
+                                          gsize          length,
+                                          const char    *needle);
 
 G_END_DECLS

@@ -911,51 +911,17 @@ test_terminate_mid_llm (Fixture       *f,
   g_assert_cmpint (agent_of (f, id)->tokens_used, ==, 0);
 }
 
-/* Processes whose command line contains @needle (or, with @exact, is
- * @needle), besides ourselves. */
-static guint
-scan_processes (const char *needle,
-                gboolean    exact)
-{
-  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  while ((name = g_dir_read_name (proc)) != NULL)
-    {
-      g_autofree char *path = NULL;
-      g_autofree char *cmdline = NULL;
-      gsize length = 0;
-
-      if (!g_ascii_isdigit (name[0]) || atoi (name) == getpid ())
-        continue;
-
-      path = g_build_filename ("/proc", name, "cmdline", NULL);
-      if (!g_file_get_contents (path, &cmdline, &length, NULL))
-        continue;
-
-      for (gsize i = 0; i + 1 < length; i++)
-        if (cmdline[i] == '\0')
-          cmdline[i] = ' ';
-      if (exact ? g_strcmp0 (cmdline, needle) == 0
-                : memmem (cmdline, length, needle, strlen (needle)) != NULL)
-        n++;
-    }
-
-  return n;
-}
-
 static guint
 count_processes (const char *needle)
 {
-  return scan_processes (needle, FALSE);
+  return swarm_test_count_processes (needle, FALSE);
 }
 
 /* Processes that are exactly the command @command_line. */
 static guint
 count_commands (const char *command_line)
 {
-  return scan_processes (command_line, TRUE);
+  return swarm_test_count_processes (command_line, TRUE);
 }
 
 static gboolean

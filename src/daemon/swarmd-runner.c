@@ -701,6 +701,9 @@ bill (SwarmdRunner   *self,
   agent->tokens_used += reply->total_tokens;
   agent->cost_usd += cost;
   agent->steps++;
+
+  g_debug ("Agent %s: step %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " tokens in all",
+           agent->id, agent->steps, agent->tokens_used);
 }
 
 static void

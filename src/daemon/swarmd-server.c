@@ -403,6 +403,9 @@ server_cb (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
   gboolean authorized;
 
+  /* The method and the path only: never a header (the token) or a body
+   * (environment values). */
+  g_debug ("%s %s", method, path);
   add_cors (msg);
 
   /* Preflights carry no token, by design of CORS. */

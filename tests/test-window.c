@@ -900,6 +900,55 @@ test_export (Fixture       *f,
   }
 }
 
+typedef struct
+{
+  SwarmHistory *history;
+  char         *backend;
+  guint         n_entries;
+} KeptLogs;
+
+static gboolean
+logs_kept (gpointer data)
+{
+  KeptLogs *kept = data;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(SwarmLogPage) page = NULL;
+
+  swarm_history_load_logs_async (kept->history, kept->backend, "a-run", NULL,
+                                 swarm_test_store_result_cb, &result);
+  done = swarm_test_wait_result (&result);
+  page = swarm_history_load_logs_finish (kept->history, done, NULL);
+  kept->n_entries = page != NULL ? page->entries->len : 0;
+
+  return kept->n_entries >= 2;
+}
+
+/* An agent that ends while the app runs gets its logs kept, with no
+ * details window ever opened. */
+static void
+test_logs_kept_on_end (Fixture       *f,
+                       gconstpointer  data)
+{
+  SwarmAgent *served = swarm_fake_backend_lookup (f->backend, "a-run");
+  g_autofree char *backend = swarm_normalize_url (swarm_fake_backend_get_url (f->backend), NULL);
+  KeptLogs kept = { swarm_window_get_history (f->window), backend, 0 };
+
+  swarm_fake_backend_add_log (f->backend, "a-run", SWARM_LOG_KIND_SYSTEM, "agent started");
+  swarm_fake_backend_add_log (f->backend, "a-run", SWARM_LOG_KIND_OUTPUT, "exit 0: all done");
+
+  /* Control: while it runs, nothing is fetched for it. */
+  swarm_window_refresh (f->window);
+  swarm_test_spin_ms (300);
+  g_assert_cmpuint (swarm_fake_backend_count_requests (f->backend, "GET /api/agents/a-run/logs?tail=200"), ==, 0);
+
+  served->status = SWARM_AGENT_STATUS_COMPLETED;
+  swarm_window_refresh (f->window);
+  g_assert_true (swarm_test_wait_until (logs_kept, &kept, 5000));
+  g_assert_cmpuint (kept.n_entries, ==, 2);
+  g_assert_null (find_toplevel (SWARM_TYPE_AGENT_DETAILS));
+}
+
 /* Run Again: a deploy dialog filled from the agent, with a new name and
  * the variable names but not their values. */
 static void
@@ -1337,6 +1386,7 @@ main (int   argc,
   ADD ("history/destroyed", test_destroyed_agents);
   ADD ("history/export", test_export);
   ADD ("history/run-again", test_run_again);
+  ADD ("history/logs-kept-on-end", test_logs_kept_on_end);
   ADD ("preferences", test_preferences);
   ADD ("malformed-keeps-data", test_malformed_keeps_data);
   ADD ("details/logs-follow", test_logs_follow);

@@ -746,7 +746,9 @@ listen (SwarmFakeBackend  *self,
   g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, self->port);
   GSList *uris;
 
-  if (!soup_server_listen (self->server, address, 0, error))
+  if (!soup_server_listen (self->server, address,
+                           soup_server_get_tls_certificate (self->server) != NULL ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                           error))
     return FALSE;
 
   uris = soup_server_get_uris (self->server);
@@ -757,24 +759,37 @@ listen (SwarmFakeBackend  *self,
 }
 
 /**
- * swarm_fake_backend_new:
+ * swarm_fake_backend_new_tls:
  * @port: the loopback port to listen on, or 0 for any
+ * @certificate: (nullable): with one, the backend speaks HTTPS
  */
 SwarmFakeBackend *
-swarm_fake_backend_new (guint port)
+swarm_fake_backend_new_tls (guint            port,
+                            GTlsCertificate *certificate)
 {
   SwarmFakeBackend *self = g_object_new (SWARM_TYPE_FAKE_BACKEND, NULL);
   g_autoptr(GError) error = NULL;
 
-  self->server = soup_server_new ("server-header", "swarmyard-fake ", NULL);
+  self->server = soup_server_new ("server-header", "swarmyard-fake ",
+                                  "tls-certificate", certificate, NULL);
   soup_server_add_handler (self->server, NULL, server_cb, self, NULL);
   self->port = port;
 
   if (!listen (self, &error))
     g_error ("Cannot listen on 127.0.0.1:%u: %s", port, error->message);
 
-  self->url = g_strdup_printf ("http://127.0.0.1:%u", self->port);
+  self->url = g_strdup_printf ("%s://127.0.0.1:%u", certificate != NULL ? "https" : "http", self->port);
   return self;
+}
+
+/**
+ * swarm_fake_backend_new:
+ * @port: the loopback port to listen on, or 0 for any
+ */
+SwarmFakeBackend *
+swarm_fake_backend_new (guint port)
+{
+  return swarm_fake_backend_new_tls (port, NULL);
 }
 
 const char *

@@ -27,6 +27,8 @@ typedef enum
 G_DECLARE_FINAL_TYPE (SwarmFakeBackend, swarm_fake_backend, SWARM, FAKE_BACKEND, GObject)
 
 SwarmFakeBackend *swarm_fake_backend_new           (guint             port);
+SwarmFakeBackend *swarm_fake_backend_new_tls       (guint             port,
+                                                    GTlsCertificate  *certificate);
 const char       *swarm_fake_backend_get_url       (SwarmFakeBackend *self);
 void              swarm_fake_backend_stop          (SwarmFakeBackend *self);
 gboolean          swarm_fake_backend_restart       (SwarmFakeBackend *self);

@@ -157,3 +157,46 @@ swarm_test_count_processes (const char *needle,
 
   return n;
 }
+
+/* A self-signed certificate for 127.0.0.1, made by openssl in @dir; with
+ * @openssl_fingerprint, also its SHA-256 fingerprint as openssl computes
+ * it (AB:CD:…), to check ours against. */
+GTlsCertificate *
+swarm_test_make_certificate (const char  *dir,
+                             char       **openssl_fingerprint)
+{
+  g_autofree char *cert = g_build_filename (dir, "cert.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "key.pem", NULL);
+  g_autofree char *quoted_cert = g_shell_quote (cert);
+  g_autofree char *quoted_key = g_shell_quote (key);
+  g_autofree char *command = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsCertificate *certificate;
+  int status = -1;
+
+  command = g_strdup_printf ("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                             "-keyout %s -out %s", quoted_key, quoted_cert);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+
+  if (openssl_fingerprint != NULL)
+    {
+      const char *equals;
+
+      g_free (command);
+      command = g_strdup_printf ("openssl x509 -noout -fingerprint -sha256 -in %s", quoted_cert);
+      g_assert_true (g_spawn_command_line_sync (command, &out, NULL, &status, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (status, ==, 0);
+      equals = strchr (out, '=');
+      g_assert_nonnull (equals);
+      *openssl_fingerprint = g_strstrip (g_strdup (equals + 1));
+    }
+
+  certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+
+  return certificate;
+}

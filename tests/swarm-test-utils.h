@@ -18,6 +18,8 @@ gboolean      swarm_test_wait_until      (gboolean     (*check) (gpointer data),
 GBytes       *swarm_test_load_data       (const char    *name);
 void          swarm_test_spin_ms         (guint          ms);
 void          swarm_test_assert_finalize_soon (gpointer      object);
+GTlsCertificate *swarm_test_make_certificate (const char *dir,
+                                              char      **openssl_fingerprint);
 guint         swarm_test_count_processes (const char    *needle,
                                           gboolean       exact);
 gboolean      swarm_test_bytes_contain   (const char    *data,

@@ -560,6 +560,76 @@ test_deep_body (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "nested more than 64 levels"));
 }
 
+static SwarmHealth *
+health (SwarmClient  *client,
+        GError      **error)
+{
+  g_autoptr(GAsyncResult) slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  swarm_client_health_async (client, NULL, swarm_test_store_result_cb, &slot);
+  result = swarm_test_wait_result (&slot);
+  return swarm_client_health_finish (client, result, error);
+}
+
+/* A self-signed certificate: refused with its fingerprint, which is the
+ * one openssl computes; accepted once pinned, for every request (the list
+ * runs in a worker thread); another pin does not open the door. */
+static void
+test_pinned_certificate (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("swarm-tls-XXXXXX", NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *refused = NULL;
+  g_autoptr(GTlsCertificate) certificate = swarm_test_make_certificate (dir, &expected);
+  g_autoptr(SwarmFakeBackend) backend = swarm_fake_backend_new_tls (0, certificate);
+  g_autoptr(SwarmClient) client = swarm_client_new (swarm_fake_backend_get_url (backend));
+  g_autoptr(SwarmHealth) ok = NULL;
+  g_autoptr(GPtrArray) agents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ours = swarm_certificate_fingerprint (certificate);
+
+  g_assert_true (g_str_has_prefix (swarm_fake_backend_get_url (backend), "https://"));
+  g_assert_cmpstr (ours, ==, expected);
+  swarm_fake_backend_add_agent (backend, "t-1", "tls-agent", SWARM_AGENT_STATUS_RUNNING);
+
+  g_assert_null (health (client, &error));
+  g_assert_error (error, SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_UNTRUSTED_CERTIFICATE);
+  g_assert_nonnull (strstr (error->message, expected));
+  refused = swarm_client_dup_untrusted_certificate (client);
+  g_assert_cmpstr (refused, ==, expected);
+  g_clear_error (&error);
+
+  swarm_client_set_pinned_certificate (client, "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+                                               "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF");
+  g_assert_null (health (client, &error));
+  g_assert_error (error, SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_UNTRUSTED_CERTIFICATE);
+  g_clear_error (&error);
+
+  swarm_client_set_pinned_certificate (client, expected);
+  ok = health (client, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ok->name, ==, "swarmyard-fake-backend");
+  {
+    g_autoptr(GAsyncResult) slot = NULL;
+    g_autoptr(GAsyncResult) result = NULL;
+
+    swarm_client_list_agents_async (client, NULL, swarm_test_store_result_cb, &slot);
+    result = swarm_test_wait_result (&slot);
+    agents = swarm_client_list_agents_finish (client, result, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (agents->len, ==, 1);
+
+  g_clear_object (&backend);
+  {
+    g_autofree char *quoted = g_shell_quote (dir);
+    g_autofree char *command = g_strdup_printf ("rm -rf %s", quoted);
+
+    g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  }
+}
+
 static void
 test_refused (void)
 {
@@ -701,6 +771,7 @@ main (int   argc,
   g_test_add_func ("/swarm/client/new-destroy", test_new_destroy);
   g_test_add_func ("/swarm/client/notify", test_notify);
   g_test_add_func ("/swarm/client/refused", test_refused);
+  g_test_add_func ("/swarm/client/pinned-certificate", test_pinned_certificate);
 #define ADD(path, func) g_test_add ("/swarm/client/" path, Fixture, NULL, set_up, func, tear_down)
   ADD ("list", test_list);
   ADD ("list/large-threaded", test_list_large);

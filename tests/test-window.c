@@ -1258,6 +1258,57 @@ test_preferences (Fixture       *f,
   g_settings_reset (settings, "history-retention-days");
 }
 
+/* A self-signed server: its fingerprint is shown, and trusted only when
+ * the user accepts it; then the window connects. */
+static void
+test_preferences_self_signed (Fixture       *f,
+                              gconstpointer  data)
+{
+  g_autofree char *dir = g_dir_make_tmp ("swarm-tls-XXXXXX", NULL);
+  g_autofree char *fingerprint = NULL;
+  g_autoptr(GTlsCertificate) certificate = swarm_test_make_certificate (dir, &fingerprint);
+  g_autoptr(SwarmFakeBackend) tls = swarm_fake_backend_new_tls (0, certificate);
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APP_ID);
+  g_autofree char *key = swarm_normalize_url (swarm_fake_backend_get_url (tls), NULL);
+  g_autoptr(GVariant) pins = NULL;
+  SwarmPreferencesWindow *prefs;
+  const char *pin = NULL;
+
+  swarm_fake_backend_add_agent (tls, "s-1", "secure", SWARM_AGENT_STATUS_RUNNING);
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "preferences", NULL);
+  prefs = find_toplevel (SWARM_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (prefs);
+
+  apply_row (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "url_row"), swarm_fake_backend_get_url (tls));
+  g_assert_true (swarm_test_wait_until (banner_shown, f, 5000));
+  g_assert_nonnull (strstr (gtk_label_get_text (WINDOW_CHILD (f, "banner_label")), "not one this computer trusts"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (swarm_window_get_store (f->window))), ==, 0);
+
+  g_signal_emit_by_name (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "test_button"), "clicked");
+  wait_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "test_row"), "The certificate of");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "test_row")),
+                            fingerprint));
+  g_assert_true (gtk_widget_get_visible (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "trust_button")));
+
+  g_signal_emit_by_name (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "trust_button"), "clicked");
+  pins = g_settings_get_value (settings, "pinned-certificates");
+  g_assert_true (g_variant_lookup (pins, key, "&s", &pin));
+  g_assert_cmpstr (pin, ==, fingerprint);
+
+  wait_subtitle (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "test_row"), "Connected to swarmyard-fake-backend");
+  g_object_set_data (G_OBJECT (f->window), "wanted", GUINT_TO_POINTER (1));
+  g_assert_true (swarm_test_wait_until (store_has_n_of, f, 8000));
+
+  g_settings_reset (settings, "backend-url");
+  g_settings_reset (settings, "pinned-certificates");
+  {
+    g_autofree char *quoted = g_shell_quote (dir);
+    g_autofree char *command = g_strdup_printf ("rm -rf %s", quoted);
+
+    g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL);
+  }
+}
+
 /* Refresh discipline ------------------------------------------------------------ */
 
 static gboolean
@@ -1388,6 +1439,7 @@ main (int   argc,
   ADD ("history/run-again", test_run_again);
   ADD ("history/logs-kept-on-end", test_logs_kept_on_end);
   ADD ("preferences", test_preferences);
+  ADD ("preferences/self-signed", test_preferences_self_signed);
   ADD ("malformed-keeps-data", test_malformed_keeps_data);
   ADD ("details/logs-follow", test_logs_follow);
   ADD ("details/logs-unavailable", test_logs_unavailable);

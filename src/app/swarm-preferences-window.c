@@ -31,6 +31,7 @@ struct _SwarmPreferencesWindow
   AdwPasswordEntryRow  *token_row;
   AdwActionRow         *test_row;
   GtkButton            *test_button;
+  GtkButton            *trust_button;
   GtkLabel             *keyring_label;
   GtkSpinButton        *interval_spin;
   AdwComboRow          *retention_row;
@@ -47,6 +48,7 @@ struct _SwarmPreferencesWindow
   GSettings            *settings;      /* (owned) */
   GCancellable         *cancellable;   /* (owned) */
   GCancellable         *test_cancellable; /* (owned) (nullable): the connection test in flight */
+  char                 *untrusted;     /* (owned) (nullable): fingerprint the last test refused */
   char                 *conf_path;     /* (owned): swarmyardd.conf */
   gboolean              updating;      /* set while the page shows the settings */
 };
@@ -311,6 +313,13 @@ health_cb (GObject      *object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  /* A certificate no authority vouches for: the user may accept it, having
+   * compared its fingerprint with the server's. */
+  g_clear_pointer (&self->untrusted, g_free);
+  if (g_error_matches (error, SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_UNTRUSTED_CERTIFICATE))
+    self->untrusted = swarm_client_dup_untrusted_certificate (SWARM_CLIENT (object));
+  gtk_widget_set_visible (GTK_WIDGET (self->trust_button), self->untrusted != NULL);
+
   if (health == NULL)
     {
       set_test_result (self, error->message, TRUE);
@@ -378,6 +387,13 @@ on_test_clicked_cb (SwarmPreferencesWindow *self)
   self->test_cancellable = g_cancellable_new ();
 
   client = swarm_client_new (url);
+  {
+    g_autoptr(GVariant) pins = g_settings_get_value (self->settings, "pinned-certificates");
+    const char *pin = NULL;
+
+    g_variant_lookup (pins, normalized, "&s", &pin);
+    swarm_client_set_pinned_certificate (client, pin);
+  }
   set_test_result (self, _("Connecting…"), FALSE);
 
   /* A token typed and not yet saved is tried as it is; this computer's
@@ -397,6 +413,39 @@ on_test_clicked_cb (SwarmPreferencesWindow *self)
       swarm_secrets_lookup_async (SWARM_SECRET_BACKEND_TOKEN, normalized, 0, self->test_cancellable,
                                   test_token_cb, op);
     }
+}
+
+static void
+on_trust_clicked_cb (SwarmPreferencesWindow *self)
+{
+  g_autofree char *url = current_url (self);
+  g_autofree char *normalized = swarm_normalize_url (url, NULL);
+  g_autoptr(GVariant) pins = NULL;
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *url_key;
+  const char *pin;
+
+  if (normalized == NULL || self->untrusted == NULL)
+    return;
+
+  /* The other servers' pins stay; this one's is replaced. */
+  pins = g_settings_get_value (self->settings, "pinned-certificates");
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, pins);
+  while (g_variant_iter_next (&iter, "{&s&s}", &url_key, &pin))
+    if (!g_str_equal (url_key, normalized))
+      g_variant_builder_add (&builder, "{ss}", url_key, pin);
+  g_variant_builder_add (&builder, "{ss}", normalized, self->untrusted);
+  g_settings_set_value (self->settings, "pinned-certificates", g_variant_builder_end (&builder));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->trust_button), FALSE);
+  toast (self, _("Certificate accepted for this server"));
+
+  /* Test again with it; the dashboard connects again with it. */
+  on_test_clicked_cb (self);
+  if (get_dashboard (self) != NULL)
+    swarm_window_reconnect (get_dashboard (self));
 }
 
 /* Language model -------------------------------------------------------------- */
@@ -654,6 +703,7 @@ swarm_preferences_window_finalize (GObject *object)
   SwarmPreferencesWindow *self = SWARM_PREFERENCES_WINDOW (object);
 
   g_free (self->conf_path);
+  g_free (self->untrusted);
 
   G_OBJECT_CLASS (swarm_preferences_window_parent_class)->finalize (object);
 }
@@ -675,6 +725,7 @@ swarm_preferences_window_class_init (SwarmPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, SwarmPreferencesWindow, token_row);
   gtk_widget_class_bind_template_child (widget_class, SwarmPreferencesWindow, test_row);
   gtk_widget_class_bind_template_child (widget_class, SwarmPreferencesWindow, test_button);
+  gtk_widget_class_bind_template_child (widget_class, SwarmPreferencesWindow, trust_button);
   gtk_widget_class_bind_template_child (widget_class, SwarmPreferencesWindow, keyring_label);
   gtk_widget_class_bind_template_child (widget_class, SwarmPreferencesWindow, interval_spin);
   gtk_widget_class_bind_template_child (widget_class, SwarmPreferencesWindow, retention_row);
@@ -692,6 +743,7 @@ swarm_preferences_window_class_init (SwarmPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_url_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_token_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_test_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_trust_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_retention_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_llm_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_llm_key_apply_cb);

@@ -1601,6 +1601,15 @@ connect_backend (SwarmWindow *self,
   self->backend_key = key != NULL ? g_steal_pointer (&key)
                                   : g_strdup (swarm_client_get_base_url (self->client));
 
+  /* A self-signed certificate the user accepted in Preferences. */
+  {
+    g_autoptr(GVariant) pins = g_settings_get_value (self->settings, "pinned-certificates");
+    const char *pin = NULL;
+
+    g_variant_lookup (pins, self->backend_key, "&s", &pin);
+    swarm_client_set_pinned_certificate (self->client, pin);
+  }
+
   /* The history first, and the token from the keyring; then the backend.
    * A token in the environment wins over the keyring's. */
   self->startup_pending = token == NULL ? 2 : 1;

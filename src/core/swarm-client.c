@@ -37,6 +37,10 @@ struct _SwarmClient
   char        *token;        /* (owned) (nullable): secret */
   guint        timeout_ms;
   gsize        max_body;
+
+  GMutex       tls_lock;     /* the two below are read and set by worker threads too */
+  char        *pinned;       /* (owned) (nullable): SHA-256 fingerprint the user accepted */
+  char        *untrusted;    /* (owned) (nullable): the last certificate refused */
 };
 
 G_DEFINE_FINAL_TYPE (SwarmClient, swarm_client, G_TYPE_OBJECT)
@@ -78,6 +82,8 @@ typedef struct
   GByteArray   *body;             /* (owned) */
   gsize         max_body;
   char         *error_field;      /* (owned) (nullable) */
+  SwarmClient  *client;           /* (owned): for the certificate check */
+  char         *refused_cert;     /* (owned) (nullable): fingerprint of a refused certificate */
 } Exchange;
 
 static void
@@ -100,6 +106,8 @@ exchange_free (Exchange *ex)
   g_byte_array_unref (ex->body);
   g_free (ex->base_url);
   g_free (ex->error_field);
+  g_free (ex->refused_cert);
+  g_clear_object (&ex->client);
   g_free (ex);
 }
 
@@ -126,6 +134,9 @@ swarm_client_finalize (GObject *object)
   g_clear_object (&self->session);
   g_clear_pointer (&self->base_url, g_free);
   g_clear_pointer (&self->token, swarm_secret_free);
+  g_clear_pointer (&self->pinned, g_free);
+  g_clear_pointer (&self->untrusted, g_free);
+  g_mutex_clear (&self->tls_lock);
 
   G_OBJECT_CLASS (swarm_client_parent_class)->finalize (object);
 }
@@ -194,6 +205,7 @@ swarm_client_class_init (SwarmClientClass *klass)
 static void
 swarm_client_init (SwarmClient *self)
 {
+  g_mutex_init (&self->tls_lock);
   self->timeout_ms = SWARM_CLIENT_DEFAULT_TIMEOUT_MS;
   self->max_body = SWARM_CLIENT_DEFAULT_MAX_BODY;
   self->session = build_session ();
@@ -251,6 +263,46 @@ swarm_client_set_token (SwarmClient *self,
   g_clear_pointer (&self->token, swarm_secret_free);
   if (token != NULL && *token != '\0')
     self->token = g_strdup (token);
+}
+
+/**
+ * swarm_client_set_pinned_certificate:
+ * @sha256: (nullable): the fingerprint (as swarm_certificate_fingerprint()
+ *   writes it) of a certificate the user accepted for this backend
+ *
+ * A server presenting that certificate is trusted even though no
+ * authority vouches for it; any other untrusted certificate still fails
+ * with %SWARM_CLIENT_ERROR_UNTRUSTED_CERTIFICATE.
+ */
+void
+swarm_client_set_pinned_certificate (SwarmClient *self,
+                                     const char  *sha256)
+{
+  g_return_if_fail (SWARM_IS_CLIENT (self));
+
+  g_mutex_lock (&self->tls_lock);
+  swarm_set_str (&self->pinned, sha256 != NULL && *sha256 != '\0' ? sha256 : NULL);
+  g_mutex_unlock (&self->tls_lock);
+}
+
+/**
+ * swarm_client_dup_untrusted_certificate:
+ *
+ * Returns: (transfer full) (nullable): the fingerprint of the last
+ *   certificate this client refused, to show the user before pinning it
+ */
+char *
+swarm_client_dup_untrusted_certificate (SwarmClient *self)
+{
+  char *fingerprint;
+
+  g_return_val_if_fail (SWARM_IS_CLIENT (self), NULL);
+
+  g_mutex_lock (&self->tls_lock);
+  fingerprint = g_strdup (self->untrusted);
+  g_mutex_unlock (&self->tls_lock);
+
+  return fingerprint;
 }
 
 gboolean
@@ -344,6 +396,13 @@ transport_error (Exchange *ex,
     {
       mapped = g_error_new (SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_UNREACHABLE,
                             _("Could not find the server of %s."), ex->base_url);
+    }
+  else if (error->domain == G_TLS_ERROR && ex->refused_cert != NULL)
+    {
+      mapped = g_error_new (SWARM_CLIENT_ERROR, SWARM_CLIENT_ERROR_UNTRUSTED_CERTIFICATE,
+                            _("The certificate of %s is not one this computer trusts "
+                              "(it may be self-signed). Its SHA-256 fingerprint is %s."),
+                            ex->base_url, ex->refused_cert);
     }
   else if (error->domain == G_TLS_ERROR)
     {
@@ -866,6 +925,67 @@ user_cancelled_cb (GCancellable *cancellable,
   g_cancellable_cancel (own);
 }
 
+/**
+ * swarm_certificate_fingerprint:
+ *
+ * Returns: (transfer full): the SHA-256 of the certificate's DER form, as
+ *   upper-case hex pairs joined by colons (as `openssl x509 -fingerprint`
+ *   writes it)
+ */
+char *
+swarm_certificate_fingerprint (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autofree char *hex = NULL;
+  GString *out;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return NULL;
+
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  out = g_string_new (NULL);
+  for (gsize i = 0; hex[i] != '\0' && hex[i + 1] != '\0'; i += 2)
+    {
+      if (i > 0)
+        g_string_append_c (out, ':');
+      g_string_append_c (out, g_ascii_toupper (hex[i]));
+      g_string_append_c (out, g_ascii_toupper (hex[i + 1]));
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* Called (in whatever thread runs the exchange) for a certificate the
+ * system does not trust: only the one the user pinned for this client
+ * passes. */
+static gboolean
+accept_certificate_cb (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  Exchange *ex = user_data;
+  g_autofree char *fingerprint = swarm_certificate_fingerprint (certificate);
+  gboolean accepted;
+
+  if (fingerprint == NULL)
+    return FALSE;
+
+  g_mutex_lock (&ex->client->tls_lock);
+  accepted = ex->client->pinned != NULL && g_ascii_strcasecmp (ex->client->pinned, fingerprint) == 0;
+  if (!accepted)
+    swarm_set_str (&ex->client->untrusted, fingerprint);
+  g_mutex_unlock (&ex->client->tls_lock);
+
+  if (!accepted)
+    ex->refused_cert = g_steal_pointer (&fingerprint);
+
+  return accepted;
+}
+
 static void
 start_exchange (SwarmClient         *self,
                 RequestKind          kind,
@@ -902,6 +1022,9 @@ start_exchange (SwarmClient         *self,
                                _("“%s” is not a valid backend address."), self->base_url);
       return;
     }
+
+  ex->client = g_object_ref (self);
+  g_signal_connect (ex->msg, "accept-certificate", G_CALLBACK (accept_certificate_cb), ex);
 
   soup_message_headers_replace (soup_message_get_request_headers (ex->msg),
                                 "Accept", "application/json");

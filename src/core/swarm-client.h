@@ -33,6 +33,7 @@ typedef enum
   SWARM_CLIENT_ERROR_TIMED_OUT,            /* the whole exchange took too long */
   SWARM_CLIENT_ERROR_BAD_RESPONSE,         /* malformed body */
   SWARM_CLIENT_ERROR_RESPONSE_TOO_LARGE,   /* body past the read limit */
+  SWARM_CLIENT_ERROR_UNTRUSTED_CERTIFICATE,/* TLS: a certificate nobody vouches for, not pinned */
 } SwarmClientError;
 
 #define SWARM_CLIENT_DEFAULT_TIMEOUT_MS   5000
@@ -50,6 +51,10 @@ void         swarm_client_set_base_url     (SwarmClient         *self,
 void         swarm_client_set_token        (SwarmClient         *self,
                                             const char          *token);
 gboolean     swarm_client_has_token        (SwarmClient         *self);
+void         swarm_client_set_pinned_certificate (SwarmClient    *self,
+                                                  const char     *sha256);
+char        *swarm_client_dup_untrusted_certificate (SwarmClient *self);
+char        *swarm_certificate_fingerprint (GTlsCertificate     *certificate);
 guint        swarm_client_get_timeout_ms   (SwarmClient         *self);
 void         swarm_client_set_timeout_ms   (SwarmClient         *self,
                                             guint                timeout_ms);

@@ -181,8 +181,13 @@ test_schema (void)
   items = secret_service_search_finish (service, done, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_length (items), ==, 1);
-  g_assert_cmpstr (secret_item_get_schema_name (items->data), ==, "io.github.swarmyard.Swarmyard");
-  g_assert_nonnull (strstr (secret_item_get_label (items->data), URL_B));
+  {
+    g_autofree char *schema = secret_item_get_schema_name (items->data);
+    g_autofree char *label = secret_item_get_label (items->data);
+
+    g_assert_cmpstr (schema, ==, "io.github.swarmyard.Swarmyard");
+    g_assert_nonnull (strstr (label, URL_B));
+  }
 
   g_list_free_full (g_steal_pointer (&items), g_object_unref);
   g_object_unref (service);

@@ -84,6 +84,8 @@ G_DEFINE_FINAL_TYPE (SwarmWindow, swarm_window, ADW_TYPE_APPLICATION_WINDOW)
 static void refresh                   (SwarmWindow *self,
                                        gboolean     user_requested);
 static void on_backend_url_changed_cb (SwarmWindow *self);
+static void on_first_rows_painted_cb  (GdkFrameClock *clock,
+                                       SwarmWindow   *self);
 
 /* State ----------------------------------------------------------------------- */
 
@@ -406,6 +408,16 @@ history_load_cb (GObject      *object,
         {
           swarm_agent_store_apply (self->store, snapshot->agents, 0, &diff);
           swarm_agent_table_store_changed (self->agent_table, &diff);
+
+          if (swarm_bench_enabled () && !self->bench_painted)
+            {
+              GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+              self->bench_painted = TRUE;
+              swarm_bench_print ("history-rows-applied-ms", swarm_bench_since_start_us () / 1000.0);
+              if (clock != NULL)
+                g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_rows_painted_cb), self);
+            }
         }
 
       g_list_store_splice (self->destroyed, 0,

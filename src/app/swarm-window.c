@@ -393,6 +393,8 @@ history_load_cb (GObject      *object,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
+  if (snapshot != NULL && snapshot->agents->len > 0)
+    swarm_bench_print ("history-loaded-ms", swarm_bench_since_start_us () / 1000.0);
   self->history_loading = FALSE;
 
   if (snapshot == NULL)

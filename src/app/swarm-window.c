@@ -381,6 +381,50 @@ on_history_write_failed_cb (SwarmWindow *self,
 }
 
 static void
+note_history_rows (SwarmWindow *self)
+{
+  GdkFrameClock *clock;
+
+  if (!swarm_bench_enabled () || self->bench_painted)
+    return;
+
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  self->bench_painted = TRUE;
+  swarm_bench_print ("history-rows-applied-ms", swarm_bench_since_start_us () / 1000.0);
+  if (clock != NULL)
+    g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_rows_painted_cb), self);
+}
+
+static void
+history_prepared_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SwarmWindow) self = user_data;
+  g_autoptr(SwarmStoreUpdate) update = NULL;
+  g_autoptr(GError) error = NULL;
+  SwarmStoreDiff diff;
+
+  update = swarm_agent_store_prepare_finish (SWARM_AGENT_STORE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_assert_no_error (error);
+
+  self->history_loading = FALSE;
+
+  /* The agents as last seen, until the backend answers. */
+  if (!self->loaded)
+    {
+      swarm_agent_store_apply_update (self->store, update, 0, &diff);
+      swarm_agent_table_store_changed (self->agent_table, &diff);
+      note_history_rows (self);
+    }
+
+  store_changed (self);
+  startup_step_done (self);
+}
+
+static void
 history_load_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -395,42 +439,34 @@ history_load_cb (GObject      *object,
 
   if (snapshot != NULL && snapshot->agents->len > 0)
     swarm_bench_print ("history-loaded-ms", swarm_bench_since_start_us () / 1000.0);
-  self->history_loading = FALSE;
 
   if (snapshot == NULL)
     {
+      self->history_loading = FALSE;
       report_history_error (self, error->message);
+      store_changed (self);
+      startup_step_done (self);
+      return;
     }
-  else
+
+  g_list_store_splice (self->destroyed, 0,
+                       g_list_model_get_n_items (G_LIST_MODEL (self->destroyed)),
+                       snapshot->destroyed->pdata, snapshot->destroyed->len);
+  if (self->last_success_us == 0)
+    self->last_success_us = snapshot->last_success_us;
+
+  if (snapshot->agents->len == 0)
     {
-      SwarmStoreDiff diff;
-
-      /* The agents as last seen, until the backend answers. */
-      if (!self->loaded && snapshot->agents->len > 0)
-        {
-          swarm_agent_store_apply (self->store, snapshot->agents, 0, &diff);
-          swarm_agent_table_store_changed (self->agent_table, &diff);
-
-          if (swarm_bench_enabled () && !self->bench_painted)
-            {
-              GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-
-              self->bench_painted = TRUE;
-              swarm_bench_print ("history-rows-applied-ms", swarm_bench_since_start_us () / 1000.0);
-              if (clock != NULL)
-                g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_rows_painted_cb), self);
-            }
-        }
-
-      g_list_store_splice (self->destroyed, 0,
-                           g_list_model_get_n_items (G_LIST_MODEL (self->destroyed)),
-                           snapshot->destroyed->pdata, snapshot->destroyed->len);
-      if (self->last_success_us == 0)
-        self->last_success_us = snapshot->last_success_us;
+      self->history_loading = FALSE;
+      store_changed (self);
+      startup_step_done (self);
+      return;
     }
 
-  store_changed (self);
-  startup_step_done (self);
+  /* Fingerprints of 10,000 agents are worked out in a worker, as for a
+   * list; the first request waits for it (a few tens of ms). */
+  swarm_agent_store_prepare_async (self->store, snapshot->agents, self->backend_cancellable,
+                                   history_prepared_cb, g_object_ref (self));
 }
 
 /* Refreshing --------------------------------------------------------------------- */

@@ -33,6 +33,17 @@ swarm_test_wait_result (GAsyncResult **slot)
   return g_steal_pointer (slot);
 }
 
+/* Waits for *slot and keeps the result in *done (owned, dropping the one
+ * there before); returns it, for a finish call in the same expression. */
+GAsyncResult *
+swarm_test_wait_result_into (GAsyncResult **slot,
+                             GAsyncResult **done)
+{
+  g_clear_object (done);
+  *done = swarm_test_wait_result (slot);
+  return *done;
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {
@@ -199,4 +210,45 @@ swarm_test_make_certificate (const char  *dir,
   g_assert_no_error (error);
 
   return certificate;
+}
+
+/* Saves @secret for @kind and @url in the keyring, or with %NULL removes
+ * it; asserts it worked. */
+void
+swarm_test_secret_store (SwarmSecretKind  kind,
+                         const char      *url,
+                         const char      *secret)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (secret != NULL)
+    {
+      swarm_secrets_store_async (kind, url, secret, 0, NULL, swarm_test_store_result_cb, &result);
+      g_assert_true (swarm_secrets_store_finish (swarm_test_wait_result_into (&result, &done), &error));
+    }
+  else
+    {
+      swarm_secrets_clear_async (kind, url, 0, NULL, swarm_test_store_result_cb, &result);
+      g_assert_true (swarm_secrets_clear_finish (swarm_test_wait_result_into (&result, &done), &error));
+    }
+  g_assert_no_error (error);
+}
+
+/* The keyring's secret for @kind and @url (NULL: none); asserts no error. */
+char *
+swarm_test_secret_lookup (SwarmSecretKind  kind,
+                          const char      *url)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  swarm_secrets_lookup_async (kind, url, 0, NULL, swarm_test_store_result_cb, &result);
+  secret = swarm_secrets_lookup_finish (swarm_test_wait_result_into (&result, &done), &error);
+  g_assert_no_error (error);
+
+  return secret;
 }

@@ -650,28 +650,6 @@ test_coder_completes (Fixture       *f,
   g_assert_true (g_file_test (file, G_FILE_TEST_EXISTS));
 }
 
-static void
-store_llm_key (const char *key)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) done = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (key != NULL)
-    {
-      swarm_secrets_store_async (SWARM_SECRET_LLM_KEY, NULL, key, 0, NULL, swarm_test_store_result_cb, &result);
-      done = swarm_test_wait_result (&result);
-      g_assert_true (swarm_secrets_store_finish (done, &error));
-    }
-  else
-    {
-      swarm_secrets_clear_async (SWARM_SECRET_LLM_KEY, NULL, 0, NULL, swarm_test_store_result_cb, &result);
-      done = swarm_test_wait_result (&result);
-      g_assert_true (swarm_secrets_clear_finish (done, &error));
-    }
-  g_assert_no_error (error);
-}
-
 /* Runs one agent that finishes at once; returns what the LLM was sent as
  * Authorization (NULL: nothing). */
 static char *
@@ -704,15 +682,15 @@ test_key_from_keyring (Fixture       *f,
 
   /* Control: no key anywhere (the fake LLM is on loopback, so no key is
    * needed), and nothing is sent. */
-  store_llm_key (NULL);
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, NULL);
   none = authorization_of_next_agent (f, "no-key");
   g_assert_null (none);
 
-  store_llm_key ("sk-keyring-first-3f9a");
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, "sk-keyring-first-3f9a");
   first = authorization_of_next_agent (f, "keyring-1");
   g_assert_cmpstr (first, ==, "Bearer sk-keyring-first-3f9a");
 
-  store_llm_key ("sk-keyring-second-77c1");
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, "sk-keyring-second-77c1");
   second = authorization_of_next_agent (f, "keyring-2");
   g_assert_cmpstr (second, ==, "Bearer sk-keyring-second-77c1");
 
@@ -726,7 +704,7 @@ test_key_from_keyring (Fixture       *f,
                                                    "configured"));
   }
 
-  store_llm_key (NULL);
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, NULL);
   g_setenv ("SWARMYARD_LLM_API_KEY", "sk-environment-5d2e", TRUE);
   from_env = authorization_of_next_agent (f, "from-env");
   g_unsetenv ("SWARMYARD_LLM_API_KEY");

@@ -111,16 +111,6 @@ make_list (const char * const *ids)
   return agents;
 }
 
-/* Waits for *slot and keeps it in *done (owned), dropping a previous one. */
-static GAsyncResult *
-wait_done (GAsyncResult **slot,
-           GAsyncResult **done)
-{
-  g_clear_object (done);
-  *done = swarm_test_wait_result (slot);
-  return *done;
-}
-
 static void
 record_list (SwarmHistory *history,
              const char   *backend,
@@ -133,7 +123,7 @@ record_list (SwarmHistory *history,
 
   swarm_history_record_list_async (history, backend, agents, time_us, NULL,
                                    swarm_test_store_result_cb, &result);
-  swarm_history_record_list_finish (history, wait_done (&result, &done), &error);
+  swarm_history_record_list_finish (history, swarm_test_wait_result_into (&result, &done), &error);
   g_assert_no_error (error);
 }
 
@@ -145,7 +135,7 @@ sync_history (SwarmHistory *history)
   g_autoptr(GError) error = NULL;
 
   swarm_history_sync_async (history, NULL, swarm_test_store_result_cb, &result);
-  swarm_history_sync_finish (history, wait_done (&result, &done), &error);
+  swarm_history_sync_finish (history, swarm_test_wait_result_into (&result, &done), &error);
   g_assert_no_error (error);
 }
 
@@ -159,7 +149,7 @@ load (SwarmHistory *history,
   SwarmHistorySnapshot *snapshot;
 
   swarm_history_load_async (history, backend, NULL, swarm_test_store_result_cb, &result);
-  snapshot = swarm_history_load_finish (history, wait_done (&result, &done), &error);
+  snapshot = swarm_history_load_finish (history, swarm_test_wait_result_into (&result, &done), &error);
   g_assert_no_error (error);
   g_assert_nonnull (snapshot);
 
@@ -486,7 +476,7 @@ test_logs (Fixture       *f,
   swarm_history_record_logs (history, BACKEND_2, "l1", entries);
 
   swarm_history_load_logs_async (history, BACKEND, "l1", NULL, swarm_test_store_result_cb, &result);
-  page = swarm_history_load_logs_finish (history, wait_done (&result, &done), &error);
+  page = swarm_history_load_logs_finish (history, swarm_test_wait_result_into (&result, &done), &error);
   g_assert_no_error (error);
 
   g_assert_cmpuint (page->entries->len, ==, SWARM_HISTORY_MAX_LOGS);
@@ -597,7 +587,7 @@ test_write_failure (Fixture       *f,
   g_assert_nonnull (strstr (message, "disk is full"));
 
   swarm_history_sync_async (history, NULL, swarm_test_store_result_cb, &result);
-  g_assert_false (swarm_history_sync_finish (history, wait_done (&result, &done), &error));
+  g_assert_false (swarm_history_sync_finish (history, swarm_test_wait_result_into (&result, &done), &error));
   g_assert_error (error, SWARM_HISTORY_ERROR, SWARM_HISTORY_ERROR_QUERY);
   g_assert_cmpint (query_int (f, "SELECT count(*) FROM agents"), ==, 0);
 
@@ -628,7 +618,7 @@ test_unavailable (Fixture       *f,
   history = swarm_history_new (f->path, 0);
 
   swarm_history_load_async (history, BACKEND, NULL, swarm_test_store_result_cb, &result);
-  snapshot = swarm_history_load_finish (history, wait_done (&result, &done), &error);
+  snapshot = swarm_history_load_finish (history, swarm_test_wait_result_into (&result, &done), &error);
   g_assert_null (snapshot);
   g_assert_error (error, SWARM_HISTORY_ERROR, SWARM_HISTORY_ERROR_OPEN);
   g_assert_nonnull (strstr (error->message, "The history is unavailable"));
@@ -641,7 +631,7 @@ test_unavailable (Fixture       *f,
     swarm_history_record_agent (history, BACKEND, agent);
   }
   swarm_history_sync_async (history, NULL, swarm_test_store_result_cb, &result);
-  g_assert_false (swarm_history_sync_finish (history, wait_done (&result, &done), &error));
+  g_assert_false (swarm_history_sync_finish (history, swarm_test_wait_result_into (&result, &done), &error));
   g_assert_error (error, SWARM_HISTORY_ERROR, SWARM_HISTORY_ERROR_OPEN);
   g_unlink (blocker);
 
@@ -664,7 +654,7 @@ test_newer_schema (Fixture       *f,
 
   history = swarm_history_new (f->path, 0);
   swarm_history_load_async (history, BACKEND, NULL, swarm_test_store_result_cb, &result);
-  snapshot = swarm_history_load_finish (history, wait_done (&result, &done), &error);
+  snapshot = swarm_history_load_finish (history, swarm_test_wait_result_into (&result, &done), &error);
   g_assert_null (snapshot);
   g_assert_error (error, SWARM_HISTORY_ERROR, SWARM_HISTORY_ERROR_SCHEMA);
   g_assert_nonnull (strstr (error->message, "newer version"));

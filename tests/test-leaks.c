@@ -60,15 +60,6 @@ log_writer (GLogLevelFlags   log_level,
   return G_LOG_WRITER_HANDLED;
 }
 
-static GAsyncResult *
-wait_for (GAsyncResult **slot,
-          GAsyncResult **done)
-{
-  g_clear_object (done);
-  *done = swarm_test_wait_result (slot);
-  return *done;
-}
-
 typedef struct
 {
   GSubprocess *process;
@@ -125,7 +116,7 @@ agent_ended (gpointer data)
 
   g_clear_object (&poll->agent);
   swarm_client_get_agent_async (poll->client, poll->id, NULL, swarm_test_store_result_cb, &result);
-  poll->agent = swarm_client_get_agent_finish (poll->client, wait_for (&result, &done), NULL);
+  poll->agent = swarm_client_get_agent_finish (poll->client, swarm_test_wait_result_into (&result, &done), NULL);
 
   return poll->agent != NULL && !swarm_agent_is_active (poll->agent);
 }
@@ -219,9 +210,7 @@ test_no_secret_anywhere (void)
   g_assert_cmpint (g_mkdir_with_parents (conf_dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (conf, conf_text, -1, NULL));
 
-  swarm_secrets_store_async (SWARM_SECRET_LLM_KEY, NULL, LLM_KEY, 0, NULL, swarm_test_store_result_cb, &result);
-  g_assert_true (swarm_secrets_store_finish (wait_for (&result, &done), &error));
-  g_assert_no_error (error);
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, LLM_KEY);
 
   /* The daemon, talkative, with its output kept for the search. */
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
@@ -243,9 +232,7 @@ test_no_secret_anywhere (void)
   g_assert_true (g_str_has_prefix (daemon.url, "http://127.0.0.1:"));
 
   key = swarm_normalize_url (daemon.url, NULL);
-  swarm_secrets_store_async (SWARM_SECRET_BACKEND_TOKEN, key, BACKEND_TOKEN, 0, NULL,
-                             swarm_test_store_result_cb, &result);
-  g_assert_true (swarm_secrets_store_finish (wait_for (&result, &done), &error));
+  swarm_test_secret_store (SWARM_SECRET_BACKEND_TOKEN, key, BACKEND_TOKEN);
   settings = g_settings_new (BASE_APP_ID);
   g_settings_set_string (settings, "backend-url", daemon.url);
   g_settings_sync ();
@@ -267,7 +254,7 @@ test_no_secret_anywhere (void)
   swarm_set_str (&request->task_description, "Hash the value");
   swarm_deploy_request_add_env (request, "LEAK_VALUE", ENV_VALUE);
   swarm_client_deploy_async (client, request, NULL, swarm_test_store_result_cb, &result);
-  deployed = swarm_client_deploy_finish (client, wait_for (&result, &done), NULL, &error);
+  deployed = swarm_client_deploy_finish (client, swarm_test_wait_result_into (&result, &done), NULL, &error);
   g_assert_no_error (error);
 
   /* While the command runs: the daemon is found by its arguments (the
@@ -300,18 +287,18 @@ test_no_secret_anywhere (void)
     history = swarm_history_new (path, 0);
   }
   swarm_client_list_agents_async (client, NULL, swarm_test_store_result_cb, &result);
-  agents = swarm_client_list_agents_finish (client, wait_for (&result, &done), &error);
+  agents = swarm_client_list_agents_finish (client, swarm_test_wait_result_into (&result, &done), &error);
   g_assert_no_error (error);
   swarm_history_record_list_async (history, key, agents, g_get_real_time (), NULL,
                                    swarm_test_store_result_cb, &result);
-  g_assert_true (swarm_history_record_list_finish (history, wait_for (&result, &done), &error));
+  g_assert_true (swarm_history_record_list_finish (history, swarm_test_wait_result_into (&result, &done), &error));
   swarm_history_record_agent (history, key, poll.agent);
   swarm_client_get_logs_async (client, deployed->agent_id, -1, 0, 200, NULL, swarm_test_store_result_cb, &result);
-  logs = swarm_client_get_logs_finish (client, wait_for (&result, &done), &error);
+  logs = swarm_client_get_logs_finish (client, swarm_test_wait_result_into (&result, &done), &error);
   g_assert_no_error (error);
   swarm_history_record_logs (history, key, deployed->agent_id, logs->entries);
   swarm_history_sync_async (history, NULL, swarm_test_store_result_cb, &result);
-  g_assert_true (swarm_history_sync_finish (history, wait_for (&result, &done), &error));
+  g_assert_true (swarm_history_sync_finish (history, swarm_test_wait_result_into (&result, &done), &error));
 
   g_subprocess_send_signal (daemon.process, SIGTERM);
   g_subprocess_wait (daemon.process, NULL, NULL);

@@ -54,35 +54,6 @@ lookup (SwarmSecretKind  kind,
 }
 
 static void
-store (SwarmSecretKind  kind,
-       const char      *url,
-       const char      *secret)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) done = NULL;
-  g_autoptr(GError) error = NULL;
-
-  swarm_secrets_store_async (kind, url, secret, 0, NULL, swarm_test_store_result_cb, &result);
-  done = swarm_test_wait_result (&result);
-  g_assert_true (swarm_secrets_store_finish (done, &error));
-  g_assert_no_error (error);
-}
-
-static void
-clear (SwarmSecretKind  kind,
-       const char      *url)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) done = NULL;
-  g_autoptr(GError) error = NULL;
-
-  swarm_secrets_clear_async (kind, url, 0, NULL, swarm_test_store_result_cb, &result);
-  done = swarm_test_wait_result (&result);
-  g_assert_true (swarm_secrets_clear_finish (done, &error));
-  g_assert_no_error (error);
-}
-
-static void
 test_round_trip (void)
 {
   /* Nothing there yet: no secret, and no error either. */
@@ -93,9 +64,9 @@ test_round_trip (void)
     g_assert_null (o.secret);
   }
 
-  store (SWARM_SECRET_LLM_KEY, NULL, "sk-test-first");
-  store (SWARM_SECRET_BACKEND_TOKEN, URL_A, "token-for-a");
-  store (SWARM_SECRET_BACKEND_TOKEN, URL_B, "token-for-b");
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, "sk-test-first");
+  swarm_test_secret_store (SWARM_SECRET_BACKEND_TOKEN, URL_A, "token-for-a");
+  swarm_test_secret_store (SWARM_SECRET_BACKEND_TOKEN, URL_B, "token-for-b");
 
   {
     g_auto(Outcome) o = lookup (SWARM_SECRET_LLM_KEY, NULL, 0);
@@ -112,14 +83,14 @@ test_round_trip (void)
   }
 
   /* Storing again replaces: one item per kind and URL. */
-  store (SWARM_SECRET_LLM_KEY, NULL, "sk-test-second");
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, "sk-test-second");
   {
     g_auto(Outcome) o = lookup (SWARM_SECRET_LLM_KEY, NULL, 0);
 
     g_assert_cmpstr (o.secret, ==, "sk-test-second");
   }
 
-  clear (SWARM_SECRET_BACKEND_TOKEN, URL_A);
+  swarm_test_secret_store (SWARM_SECRET_BACKEND_TOKEN, URL_A, NULL);
   {
     g_auto(Outcome) a = lookup (SWARM_SECRET_BACKEND_TOKEN, URL_A, 0);
     g_auto(Outcome) b = lookup (SWARM_SECRET_BACKEND_TOKEN, URL_B, 0);
@@ -148,9 +119,9 @@ test_round_trip (void)
   }
 
   /* Clearing what is not there is not an error. */
-  clear (SWARM_SECRET_BACKEND_TOKEN, URL_A);
-  clear (SWARM_SECRET_LLM_KEY, NULL);
-  clear (SWARM_SECRET_BACKEND_TOKEN, URL_B);
+  swarm_test_secret_store (SWARM_SECRET_BACKEND_TOKEN, URL_A, NULL);
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, NULL);
+  swarm_test_secret_store (SWARM_SECRET_BACKEND_TOKEN, URL_B, NULL);
 }
 
 /* The items carry the schema and attributes the daemon and other tools
@@ -165,7 +136,7 @@ test_schema (void)
   g_autoptr(GList) items = NULL;
   SecretService *service;
 
-  store (SWARM_SECRET_BACKEND_TOKEN, URL_B, "token-for-b");
+  swarm_test_secret_store (SWARM_SECRET_BACKEND_TOKEN, URL_B, "token-for-b");
 
   secret_service_get (SECRET_SERVICE_NONE, NULL, swarm_test_store_result_cb, &result);
   done = swarm_test_wait_result (&result);
@@ -191,7 +162,7 @@ test_schema (void)
 
   g_list_free_full (g_steal_pointer (&items), g_object_unref);
   g_object_unref (service);
-  clear (SWARM_SECRET_BACKEND_TOKEN, URL_B);
+  swarm_test_secret_store (SWARM_SECRET_BACKEND_TOKEN, URL_B, NULL);
 }
 
 /* The login collection locked: a clear error, within the deadline. */
@@ -206,7 +177,7 @@ test_locked (void)
   GList *objects;
 
   /* Control: unlocked, the key is found. */
-  store (SWARM_SECRET_LLM_KEY, NULL, "sk-before-lock");
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, "sk-before-lock");
   {
     g_auto(Outcome) o = lookup (SWARM_SECRET_LLM_KEY, NULL, 0);
 
@@ -304,7 +275,7 @@ test_no_service (void)
   g_autofree char *expected = g_strdup_printf ("%d ", SWARM_SECRETS_ERROR_NO_SERVICE);
 
   /* Control: on the keyring's bus the same child finds the key. */
-  store (SWARM_SECRET_LLM_KEY, NULL, "sk-control");
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, "sk-control");
   out = run_child (g_getenv ("DBUS_SESSION_BUS_ADDRESS"), 3000);
   g_assert_true (g_str_has_prefix (out, "ok "));
   g_assert_nonnull (strstr (out, "found"));
@@ -314,7 +285,7 @@ test_no_service (void)
   g_assert_true (g_str_has_prefix (out, expected));
   g_assert_nonnull (strstr (out, "No keyring is available"));
   g_assert_nonnull (strstr (out, "SWARMYARD_LLM_API_KEY"));
-  clear (SWARM_SECRET_LLM_KEY, NULL);
+  swarm_test_secret_store (SWARM_SECRET_LLM_KEY, NULL, NULL);
 }
 
 /* A Secret Service that takes calls and never answers: the deadline. */

@@ -88,6 +88,35 @@ test_set_str (void)
   g_assert_null (s);
 }
 
+static void
+test_pins (void)
+{
+  g_autoptr(GVariant) empty = g_variant_ref_sink (g_variant_new_array (G_VARIANT_TYPE ("{ss}"), NULL, 0));
+  g_autoptr(GVariant) one = g_variant_ref_sink (swarm_settings_with_pin (empty, "https://a:443", "AA:01"));
+  g_autoptr(GVariant) two = g_variant_ref_sink (swarm_settings_with_pin (one, "https://b:443", "BB:02"));
+  g_autoptr(GVariant) replaced = g_variant_ref_sink (swarm_settings_with_pin (two, "https://a:443", "AA:03"));
+
+  g_assert_null (swarm_settings_lookup_pin (empty, "https://a:443"));
+  g_assert_cmpstr (swarm_settings_lookup_pin (one, "https://a:443"), ==, "AA:01");
+  g_assert_cmpstr (swarm_settings_lookup_pin (two, "https://a:443"), ==, "AA:01");
+  g_assert_cmpstr (swarm_settings_lookup_pin (two, "https://b:443"), ==, "BB:02");
+  /* Replaced, not added; the other backend's pin stays. */
+  g_assert_cmpuint (g_variant_n_children (replaced), ==, 2);
+  g_assert_cmpstr (swarm_settings_lookup_pin (replaced, "https://a:443"), ==, "AA:03");
+  g_assert_cmpstr (swarm_settings_lookup_pin (replaced, "https://b:443"), ==, "BB:02");
+  g_assert_null (swarm_settings_lookup_pin (replaced, NULL));
+}
+
+static void
+test_local_default (void)
+{
+  g_assert_true (swarm_discovery_is_local_default ("http://127.0.0.1:8001"));
+  g_assert_true (swarm_discovery_is_local_default ("HTTP://LOCALHOST:8001/"));
+  g_assert_false (swarm_discovery_is_local_default ("http://127.0.0.1:8002"));
+  g_assert_false (swarm_discovery_is_local_default ("https://127.0.0.1:8001"));
+  g_assert_false (swarm_discovery_is_local_default ("not a url"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -101,6 +130,8 @@ main (int   argc,
   g_test_add_func ("/swarm/utils/normalize-url", test_normalize_url);
   g_test_add_func ("/swarm/utils/sanitize", test_sanitize);
   g_test_add_func ("/swarm/utils/set-str", test_set_str);
+  g_test_add_func ("/swarm/utils/pins", test_pins);
+  g_test_add_func ("/swarm/utils/local-default", test_local_default);
 
   return g_test_run ();
 }

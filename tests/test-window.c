@@ -1077,23 +1077,6 @@ test_logs_unavailable (Fixture       *f,
 
 /* Preferences ------------------------------------------------------------------------ */
 
-static char *
-keyring_lookup (SwarmSecretKind  kind,
-                const char      *url)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GAsyncResult) done = NULL;
-  g_autoptr(GError) error = NULL;
-  char *secret;
-
-  swarm_secrets_lookup_async (kind, url, 0, NULL, swarm_test_store_result_cb, &result);
-  done = swarm_test_wait_result (&result);
-  secret = swarm_secrets_lookup_finish (done, &error);
-  g_assert_no_error (error);
-
-  return secret;
-}
-
 static gboolean
 is_local_url_setting (GSettings *settings)
 {
@@ -1205,7 +1188,7 @@ test_preferences (Fixture       *f,
   apply_row (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "token_row"), "tok-remote-81f0");
   g_object_set_data (G_OBJECT (f->window), "wanted", GUINT_TO_POINTER (1));
   g_assert_true (swarm_test_wait_until (store_has_n_of, f, 8000));
-  token = keyring_lookup (SWARM_SECRET_BACKEND_TOKEN, other_key);
+  token = swarm_test_secret_lookup (SWARM_SECRET_BACKEND_TOKEN, other_key);
   g_assert_cmpstr (token, ==, "tok-remote-81f0");
   g_assert_cmpstr (gtk_editable_get_text (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "token_row")), ==, "");
 
@@ -1227,7 +1210,7 @@ test_preferences (Fixture       *f,
   g_assert_true (swarm_test_wait_until (file_exists, conf_path, 5000));
   apply_row (child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_key_row"), "sk-prefs-key-5a7c");
   g_assert_true (swarm_test_wait_until (row_cleared, child (prefs, SWARM_TYPE_PREFERENCES_WINDOW, "llm_key_row"), 5000));
-  llm_key = keyring_lookup (SWARM_SECRET_LLM_KEY, NULL);
+  llm_key = swarm_test_secret_lookup (SWARM_SECRET_LLM_KEY, NULL);
   g_assert_cmpstr (llm_key, ==, "sk-prefs-key-5a7c");
   g_assert_true (g_file_get_contents (conf_path, &conf, NULL, NULL));
   g_test_message ("swarmyardd.conf:\n%s", conf);

@@ -18,8 +18,6 @@
 #include "swarm-preferences-window.h"
 #include "swarm-window.h"
 
-#define LOCAL_URL "http://127.0.0.1:8001"
-
 struct _SwarmPreferencesWindow
 {
   AdwPreferencesWindow  parent_instance;
@@ -72,15 +70,6 @@ show_keyring_problem (SwarmPreferencesWindow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->keyring_label), message != NULL);
 }
 
-static gboolean
-is_local (const char *url)
-{
-  g_autofree char *normalized = swarm_normalize_url (url, NULL);
-
-  return g_strcmp0 (normalized, LOCAL_URL) == 0 ||
-         g_strcmp0 (normalized, "http://localhost:8001") == 0;
-}
-
 static SwarmWindow *
 get_dashboard (SwarmPreferencesWindow *self)
 {
@@ -97,7 +86,7 @@ current_url (SwarmPreferencesWindow *self)
   if (gtk_check_button_get_active (self->remote_check))
     return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
 
-  return g_strdup (LOCAL_URL);
+  return g_strdup (SWARM_DISCOVERY_DEFAULT_URL);
 }
 
 /* Backend -------------------------------------------------------------------------- */
@@ -389,16 +378,14 @@ on_test_clicked_cb (SwarmPreferencesWindow *self)
   client = swarm_client_new (url);
   {
     g_autoptr(GVariant) pins = g_settings_get_value (self->settings, "pinned-certificates");
-    const char *pin = NULL;
 
-    g_variant_lookup (pins, normalized, "&s", &pin);
-    swarm_client_set_pinned_certificate (client, pin);
+    swarm_client_set_pinned_certificate (client, swarm_settings_lookup_pin (pins, normalized));
   }
   set_test_result (self, _("Connecting…"), FALSE);
 
   /* A token typed and not yet saved is tried as it is; this computer's
    * daemon names itself without one. */
-  if (*typed != '\0' || is_local (url))
+  if (*typed != '\0' || swarm_discovery_is_local_default (url))
     {
       if (*typed != '\0')
         swarm_client_set_token (client, typed);
@@ -421,23 +408,14 @@ on_trust_clicked_cb (SwarmPreferencesWindow *self)
   g_autofree char *url = current_url (self);
   g_autofree char *normalized = swarm_normalize_url (url, NULL);
   g_autoptr(GVariant) pins = NULL;
-  GVariantBuilder builder;
-  GVariantIter iter;
-  const char *url_key;
-  const char *pin;
 
   if (normalized == NULL || self->untrusted == NULL)
     return;
 
   /* The other servers' pins stay; this one's is replaced. */
   pins = g_settings_get_value (self->settings, "pinned-certificates");
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
-  g_variant_iter_init (&iter, pins);
-  while (g_variant_iter_next (&iter, "{&s&s}", &url_key, &pin))
-    if (!g_str_equal (url_key, normalized))
-      g_variant_builder_add (&builder, "{ss}", url_key, pin);
-  g_variant_builder_add (&builder, "{ss}", normalized, self->untrusted);
-  g_settings_set_value (self->settings, "pinned-certificates", g_variant_builder_end (&builder));
+  g_settings_set_value (self->settings, "pinned-certificates",
+                        swarm_settings_with_pin (pins, normalized, self->untrusted));
 
   gtk_widget_set_visible (GTK_WIDGET (self->trust_button), FALSE);
   toast (self, _("Certificate accepted for this server"));
@@ -798,7 +776,7 @@ show_backend (SwarmPreferencesWindow *self)
     url = g_settings_get_string (self->settings, "backend-url");
 
   self->updating = TRUE;
-  if (is_local (url))
+  if (swarm_discovery_is_local_default (url))
     {
       gtk_check_button_set_active (self->local_check, TRUE);
     }
@@ -813,7 +791,7 @@ show_backend (SwarmPreferencesWindow *self)
   update_token_state (self);
 
   /* A remote server's LLM settings are shown as it reports them. */
-  if (!is_local (url))
+  if (!swarm_discovery_is_local_default (url))
     on_test_clicked_cb (self);
 }
 

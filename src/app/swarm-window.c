@@ -312,15 +312,6 @@ discover (SwarmWindow *self)
                              g_object_ref (self));
 }
 
-static gboolean
-is_local_default (const char *url)
-{
-  g_autofree char *normalized = swarm_normalize_url (url, NULL);
-
-  return g_strcmp0 (normalized, "http://127.0.0.1:8001") == 0 ||
-         g_strcmp0 (normalized, "http://localhost:8001") == 0;
-}
-
 /* History ----------------------------------------------------------------------- */
 
 static void
@@ -1641,7 +1632,7 @@ connect_backend (SwarmWindow *self,
   swarm_client_set_base_url (self->client, url);
   swarm_client_set_token (self->client, token);
 
-  self->local_default = is_local_default (url);
+  self->local_default = swarm_discovery_is_local_default (url);
   adw_window_title_set_subtitle (self->window_title,
                                  self->local_default ? _("This computer")
                                                      : swarm_client_get_base_url (self->client));
@@ -1654,10 +1645,9 @@ connect_backend (SwarmWindow *self,
   /* A self-signed certificate the user accepted in Preferences. */
   {
     g_autoptr(GVariant) pins = g_settings_get_value (self->settings, "pinned-certificates");
-    const char *pin = NULL;
 
-    g_variant_lookup (pins, self->backend_key, "&s", &pin);
-    swarm_client_set_pinned_certificate (self->client, pin);
+    swarm_client_set_pinned_certificate (self->client,
+                                         swarm_settings_lookup_pin (pins, self->backend_key));
   }
 
   /* The history first, and the token from the keyring; then the backend.

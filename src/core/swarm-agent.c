@@ -372,8 +372,7 @@ swarm_agent_compute_elapsed_ms (SwarmAgent *self,
   if (self->status != SWARM_AGENT_STATUS_RUNNING || self->started_at == NULL)
     return self->execution_time_ms;
 
-  started_us = g_date_time_to_unix (self->started_at) * G_USEC_PER_SEC +
-               g_date_time_get_microsecond (self->started_at);
+  started_us = swarm_date_time_to_unix_us (self->started_at);
   elapsed = (now_unix_us - started_us) / 1000;
 
   return MAX (elapsed, self->execution_time_ms);
@@ -628,8 +627,7 @@ static guint64
 fp_date_time (guint64    h,
               GDateTime *time)
 {
-  gint64 us = time != NULL ? g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time)
-                           : G_MININT64;
+  gint64 us = time != NULL ? swarm_date_time_to_unix_us (time) : G_MININT64;
 
   return fp_bytes (h, &us, sizeof us);
 }

@@ -44,6 +44,24 @@ discovery_free (Discovery *d)
 }
 
 /**
+ * swarm_discovery_is_local_default:
+ *
+ * Returns: whether @url is this computer's daemon at its default address,
+ *   the backend discovery looks after
+ */
+gboolean
+swarm_discovery_is_local_default (const char *url)
+{
+  g_autofree char *normalized = NULL;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  normalized = swarm_normalize_url (url, NULL);
+  return g_strcmp0 (normalized, SWARM_DISCOVERY_DEFAULT_URL) == 0 ||
+         g_strcmp0 (normalized, "http://localhost:8001") == 0;
+}
+
+/**
  * swarm_discovery_default_state_dir:
  *
  * Returns: (transfer full): `$XDG_STATE_HOME/swarmyard`, where swarmyardd

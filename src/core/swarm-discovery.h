@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-#define SWARM_DISCOVERY_WAIT_MS 5000
+#define SWARM_DISCOVERY_WAIT_MS     5000
+#define SWARM_DISCOVERY_DEFAULT_URL "http://127.0.0.1:8001"
 
 typedef enum
 {
@@ -17,6 +18,7 @@ typedef enum
   SWARM_DISCOVERY_OTHER,      /* another backend that speaks the API */
 } SwarmDiscoveryOutcome;
 
+gboolean  swarm_discovery_is_local_default  (const char *url);
 char     *swarm_discovery_default_state_dir (void);
 char     *swarm_discovery_daemon_path       (void);
 

@@ -30,6 +30,7 @@
 
 #include "swarm-agent-private.h"
 #include "swarm-history.h"
+#include "swarm-utils.h"
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -232,19 +233,13 @@ bind_text (sqlite3_stmt *stmt,
     sqlite3_bind_null (stmt, index);
 }
 
-static gint64
-time_to_us (GDateTime *time)
-{
-  return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
-}
-
 static void
 bind_time (sqlite3_stmt *stmt,
            int           index,
            GDateTime    *time)
 {
   if (time != NULL)
-    sqlite3_bind_int64 (stmt, index, time_to_us (time));
+    sqlite3_bind_int64 (stmt, index, swarm_date_time_to_unix_us (time));
   else
     sqlite3_bind_null (stmt, index);
 }

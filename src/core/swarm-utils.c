@@ -142,6 +142,71 @@ swarm_format_cost (double usd)
 }
 
 /**
+ * swarm_date_time_to_unix_us:
+ *
+ * Returns: @time in microseconds since the epoch
+ */
+gint64
+swarm_date_time_to_unix_us (GDateTime *time)
+{
+  g_return_val_if_fail (time != NULL, 0);
+
+  return g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
+}
+
+/**
+ * swarm_settings_lookup_pin:
+ * @pins: the `pinned-certificates` setting (a{ss})
+ * @backend: a normalised backend URL
+ *
+ * Returns: (nullable): the certificate fingerprint the user accepted for
+ *   @backend, owned by @pins
+ */
+const char *
+swarm_settings_lookup_pin (GVariant   *pins,
+                           const char *backend)
+{
+  const char *pin = NULL;
+
+  g_return_val_if_fail (pins != NULL, NULL);
+
+  if (backend == NULL || !g_variant_lookup (pins, backend, "&s", &pin))
+    return NULL;
+
+  return pin;
+}
+
+/**
+ * swarm_settings_with_pin:
+ *
+ * Returns: (transfer floating): @pins with @fingerprint for @backend,
+ *   replacing any other pin of @backend and keeping the other backends'
+ */
+GVariant *
+swarm_settings_with_pin (GVariant   *pins,
+                         const char *backend,
+                         const char *fingerprint)
+{
+  GVariantBuilder builder;
+  GVariantIter iter;
+  const char *key;
+  const char *pin;
+
+  g_return_val_if_fail (pins != NULL, NULL);
+  g_return_val_if_fail (backend != NULL, NULL);
+  g_return_val_if_fail (fingerprint != NULL, NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{ss}"));
+  g_variant_iter_init (&iter, pins);
+  while (g_variant_iter_next (&iter, "{&s&s}", &key, &pin))
+    if (!g_str_equal (key, backend))
+      g_variant_builder_add (&builder, "{ss}", key, pin);
+  g_variant_builder_add (&builder, "{ss}", backend, fingerprint);
+
+  return g_variant_builder_end (&builder);
+}
+
+/**
  * swarm_format_timestamp:
  * @unix_us: a wall-clock time
  * @now_us: the current wall-clock time

@@ -18,6 +18,12 @@ char     *swarm_format_count       (gint64       value);
 char     *swarm_format_cost        (double       usd);
 char     *swarm_format_timestamp   (gint64       unix_us,
                                     gint64       now_us);
+gint64    swarm_date_time_to_unix_us (GDateTime *time);
+const char *swarm_settings_lookup_pin (GVariant    *pins,
+                                       const char  *backend);
+GVariant *swarm_settings_with_pin  (GVariant    *pins,
+                                    const char  *backend,
+                                    const char  *fingerprint);
 
 char     *swarm_normalize_url      (const char  *url,
                                     GError     **error);

@@ -74,9 +74,11 @@ make_agent (const char *id,
             gboolean    truncated)
 {
   g_autofree char *json = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *escaped = g_strescape (result, NULL);
+  g_autoptr(JsonNode) result_node = json_node_init_string (json_node_alloc (), result);
+  g_autofree char *quoted = json_to_string (result_node, FALSE);
+  gsize length;
   SwarmAgent *agent;
 
   json = g_strdup_printf (
@@ -86,15 +88,15 @@ make_agent (const char *id,
     "\"created_at\":\"2026-11-20T10:00:00.123456Z\",\"completed_at\":\"2026-11-20T10:01:00Z\","
     "\"error_message\":null,\"template\":\"python\",\"capabilities\":[\"code_generation\",\"testing\"],"
     "\"config\":{\"timeout\":600,\"model\":\"m/one\",\"max_steps\":12,\"max_cost_usd\":0.25},"
-    "\"model\":\"m/one\",\"steps\":3,\"result\":\"%s\",\"result_truncated\":%s,"
+    "\"model\":\"m/one\",\"steps\":3,\"result\":%s,\"result_truncated\":%s,"
     "\"started_at\":\"2026-11-20T10:00:01Z\",\"updated_at\":\"2026-11-20T10:01:00Z\","
     "\"sandbox_driver\":\"local\",\"environment_keys\":[\"AUTH_TOKEN\"],"
     "\"environment\":{\"AUTH_TOKEN\":\"" SECRET "\"}}",
-    id, id, status, id, escaped, truncated ? "true" : "false");
+    id, id, status, id, quoted, truncated ? "true" : "false");
 
-  node = json_from_string (json, &error);
-  g_assert_no_error (error);
-  agent = swarm_json_agent_from_node (node, &error);
+  length = strlen (json);
+  bytes = g_bytes_new_take (g_steal_pointer (&json), length);
+  agent = swarm_json_parse_agent (bytes, &error);
   g_assert_no_error (error);
 
   return agent;

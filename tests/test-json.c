@@ -9,6 +9,7 @@
 
 #include "swarm-agent-private.h"
 #include "swarm-core.h"
+#include "swarm-json-reader.h"
 #include "swarm-test-utils.h"
 
 static void
@@ -268,8 +269,13 @@ test_round_trip (void)
   g_autoptr(GBytes) bytes = swarm_test_load_data ("good-full-agent.json");
   g_autoptr(SwarmAgent) agent = swarm_json_parse_agent (bytes, NULL);
   g_autoptr(JsonNode) node = swarm_json_agent_to_node (agent, FALSE);
-  g_autoptr(SwarmAgent) again = swarm_json_agent_from_node (node, NULL);
+  gsize length = 0;
+  char *data = swarm_json_node_to_data (node, &length);
+  g_autoptr(GBytes) written = g_bytes_new_take (data, length);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwarmAgent) again = swarm_json_parse_agent (written, &error);
 
+  g_assert_no_error (error);
   g_assert_nonnull (again);
   /* Reading back what was written changes nothing. */
   g_assert_cmpint (swarm_agent_update_from (again, agent), ==, SWARM_AGENT_CHANGE_NONE);
@@ -328,6 +334,175 @@ test_error_body (void)
   g_assert_null (c);
 }
 
+/* The reader itself ------------------------------------------------------- */
+
+/* Parses @text from a copy with no NUL after it, as network bodies come. */
+static SwarmJsonDoc *
+parse_exact (const char  *text,
+             GError     **error)
+{
+  gsize length = strlen (text);
+  g_autofree char *copy = g_malloc (length + 1);
+
+  memcpy (copy, text, length);
+  copy[length] = 'x';   /* not part of the document */
+  return swarm_json_doc_parse (copy, length, SWARM_JSON_MAX_DEPTH, error);
+}
+
+static void
+test_reader_values (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwarmJsonDoc) doc =
+    parse_exact (" {\"s\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\", \"i\":-9223372036854775808,"
+                 "\"big\":18446744073709551616, \"d\":-0.5e-3, \"t\":true, \"f\":false, \"n\":null,"
+                 "\"a\":[1,[],{}], \"o\":{}, \"dup\":1, \"dup\":2, \"\\u0041\":\"é\"} \n", &error);
+  const SwarmJv *root;
+  const SwarmJv *value;
+
+  g_assert_no_error (error);
+  root = swarm_json_doc_root (doc);
+  g_assert_cmpint (root->type, ==, SWARM_JV_OBJECT);
+  g_assert_cmpuint (root->n, ==, 12);
+
+  value = swarm_jv_get_member (root, "s");
+  g_assert_cmpint (value->type, ==, SWARM_JV_STRING);
+  g_assert_cmpstr (value->v.string, ==, "a\"b\\c/d\b\f\n\r\té😀");
+
+  value = swarm_jv_get_member (root, "i");
+  g_assert_cmpint (value->type, ==, SWARM_JV_INT);
+  g_assert_cmpint (value->v.integer, ==, G_MININT64);
+
+  /* Beyond 64 bits: a double, for the range checks to refuse. */
+  value = swarm_jv_get_member (root, "big");
+  g_assert_cmpint (value->type, ==, SWARM_JV_DOUBLE);
+  g_assert_cmpfloat (value->v.number, ==, 18446744073709551616.0);
+
+  value = swarm_jv_get_member (root, "d");
+  g_assert_cmpint (value->type, ==, SWARM_JV_DOUBLE);
+  g_assert_cmpfloat (value->v.number, ==, -0.0005);
+
+  g_assert_true (swarm_jv_get_member (root, "t")->v.boolean);
+  g_assert_false (swarm_jv_get_member (root, "f")->v.boolean);
+  g_assert_cmpint (swarm_jv_get_member (root, "n")->type, ==, SWARM_JV_NULL);
+
+  value = swarm_jv_get_member (root, "a");
+  g_assert_cmpint (value->type, ==, SWARM_JV_ARRAY);
+  g_assert_cmpuint (value->n, ==, 3);
+  g_assert_cmpint (value->v.elements[0].v.integer, ==, 1);
+  g_assert_cmpint (value->v.elements[1].type, ==, SWARM_JV_ARRAY);
+  g_assert_cmpuint (value->v.elements[1].n, ==, 0);
+  g_assert_cmpint (value->v.elements[2].type, ==, SWARM_JV_OBJECT);
+
+  /* A name written twice: the last one, as json-glib does. */
+  g_assert_cmpint (swarm_jv_get_member (root, "dup")->v.integer, ==, 2);
+  g_assert_cmpstr (swarm_jv_get_member (root, "A")->v.string, ==, "é");
+  g_assert_null (swarm_jv_get_member (root, "missing"));
+  g_assert_null (swarm_jv_get_member (swarm_jv_get_member (root, "a"), "x"));
+}
+
+static void
+test_reader_rejects (void)
+{
+  static const char * const bad[] = {
+    "", " ", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "[01]", "[1.]", "[.5]",
+    "[1e]", "[-]", "[+1]", "[NaN]", "[Infinity]", "['a']", "[\"a\tb\"]", "[\"\\x\"]",
+    "[\"\\u12\"]", "[\"\\ud83d\"]", "[\"\\ude00\"]", "[\"\\ud83d\\u0041\"]", "[\"\\u0000\"]",
+    "[\"abc]", "[tru]", "[nul]", "[1] [2]", "[1] x", "/* c */ [1]", "[1 // c\n]",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SwarmJsonDoc) doc = parse_exact (bad[i], &error);
+
+      if (doc != NULL)
+        g_error ("“%s” was accepted", bad[i]);
+      g_assert_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_SYNTAX);
+      g_assert_nonnull (strstr (error->message, "not valid JSON"));
+    }
+
+  /* The position is named. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SwarmJsonDoc) doc = parse_exact ("{\n  \"a\": 1,\n  \"b\" 2\n}", &error);
+
+    g_assert_null (doc);
+    g_assert_nonnull (strstr (error->message, "line 3, column 7"));
+  }
+}
+
+static void
+test_reader_depth (void)
+{
+  g_autoptr(GString) ok = g_string_new (NULL);
+  g_autoptr(GString) deep = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SwarmJsonDoc) doc = NULL;
+  g_autoptr(SwarmJsonDoc) too_deep = NULL;
+
+  for (guint i = 0; i < SWARM_JSON_MAX_DEPTH; i++)
+    g_string_append (ok, "[");
+  for (guint i = 0; i < SWARM_JSON_MAX_DEPTH; i++)
+    g_string_append (ok, "]");
+  doc = parse_exact (ok->str, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (doc);
+
+  /* One more, and not closed: refused before anything else is looked at. */
+  g_string_append (deep, "[");
+  g_string_append_len (deep, ok->str, SWARM_JSON_MAX_DEPTH);
+  too_deep = parse_exact (deep->str, &error);
+  g_assert_null (too_deep);
+  g_assert_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_TOO_DEEP);
+}
+
+/* Times as servers write them take a short path; it must agree with
+ * GLib's ISO 8601 reader to the microsecond, and refuse what GLib
+ * refuses. */
+static void
+test_reader_times (void)
+{
+  static const char * const times[] = {
+    "2026-11-26T08:00:00Z", "2026-11-26T08:00:00.5Z", "2026-11-26T08:00:05.123456Z",
+    "2026-11-26T23:59:59.999999Z", "2024-02-29T12:00:00.000001Z", "1970-01-01T00:00:00Z",
+    "2026-11-26T08:00:00.1234567Z", "2026-11-26T09:00:00+01:00", "2026-11-26T08:00:00",
+  };
+  static const char * const bad_times[] = {
+    "2026-02-31T08:00:00Z", "2026-11-26T24:00:01Z", "2026-11-26T08:00", "yesterday",
+    "2026-11-26T08:00:00.Z",
+  };
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\":\"a\",\"name\":\"a\",\"agent_type\":\"coder\","
+                                               "\"status\":\"running\",\"created_at\":\"%s\"}", times[i]);
+      g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SwarmAgent) agent = swarm_json_parse_agent (bytes, &error);
+      g_autoptr(GDateTime) expected = g_date_time_new_from_iso8601 (times[i], utc);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (expected);
+      if (g_date_time_compare (swarm_agent_get_created_at (agent), expected) != 0)
+        g_error ("%s was read as %" G_GINT64_FORMAT " µs", times[i],
+                 swarm_date_time_to_unix_us (swarm_agent_get_created_at (agent)));
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_times); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"id\":\"a\",\"name\":\"a\",\"agent_type\":\"coder\","
+                                               "\"status\":\"running\",\"created_at\":\"%s\"}", bad_times[i]);
+      g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SwarmAgent) agent = swarm_json_parse_agent (bytes, &error);
+
+      g_assert_null (agent);
+      g_assert_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_INVALID_VALUE);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -345,6 +520,10 @@ main (int   argc,
   g_test_add_func ("/swarm/json/list-form-truncates", test_list_form_truncates_result);
   g_test_add_func ("/swarm/json/error-body", test_error_body);
   g_test_add_func ("/swarm/json/corpus-complete", test_corpus_complete);
+  g_test_add_func ("/swarm/json/reader/values", test_reader_values);
+  g_test_add_func ("/swarm/json/reader/rejects", test_reader_rejects);
+  g_test_add_func ("/swarm/json/reader/depth", test_reader_depth);
+  g_test_add_func ("/swarm/json/reader/times", test_reader_times);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {

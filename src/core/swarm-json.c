@@ -16,6 +16,7 @@
 
 #include "swarm-agent-private.h"
 #include "swarm-json.h"
+#include "swarm-json-reader.h"
 #include "swarm-utils.h"
 
 G_DEFINE_QUARK (swarm-json-error-quark, swarm_json_error)
@@ -88,6 +89,31 @@ swarm_json_check_depth (const char  *data,
  * Returns: (transfer full): the root node of @bytes, or %NULL with @error
  *   set when @bytes is not UTF-8, too deep, or not JSON
  */
+/* What every reader checks first: some text, and UTF-8. */
+static const char *
+check_text (GBytes  *bytes,
+            gsize   *length,
+            GError **error)
+{
+  const char *data = g_bytes_get_data (bytes, length);
+
+  if (*length == 0)
+    {
+      g_set_error_literal (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_SYNTAX,
+                           _("The data is empty."));
+      return NULL;
+    }
+
+  if (!g_utf8_validate_len (data, *length, NULL))
+    {
+      g_set_error_literal (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_NOT_UTF8,
+                           _("The data is not valid UTF-8 text."));
+      return NULL;
+    }
+
+  return data;
+}
+
 JsonNode *
 swarm_json_parse_bytes (GBytes  *bytes,
                         GError **error)
@@ -99,21 +125,9 @@ swarm_json_parse_bytes (GBytes  *bytes,
 
   g_return_val_if_fail (bytes != NULL, NULL);
 
-  data = g_bytes_get_data (bytes, &length);
-
-  if (length == 0)
-    {
-      g_set_error_literal (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_SYNTAX,
-                           _("The data is empty."));
-      return NULL;
-    }
-
-  if (!g_utf8_validate_len (data, length, NULL))
-    {
-      g_set_error_literal (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_NOT_UTF8,
-                           _("The data is not valid UTF-8 text."));
-      return NULL;
-    }
+  data = check_text (bytes, &length, error);
+  if (data == NULL)
+    return NULL;
 
   if (!swarm_json_check_depth (data, length, SWARM_JSON_MAX_DEPTH, error))
     return NULL;
@@ -136,6 +150,32 @@ swarm_json_parse_bytes (GBytes  *bytes,
   return json_parser_steal_root (parser);
 }
 
+/* The agent readers use the fast reader (swarm-json-reader.c): lists of
+ * thousands of agents are the app's largest bodies. */
+static SwarmJsonDoc *
+parse_doc (GBytes  *bytes,
+           GError **error)
+{
+  const char *data;
+  gsize length = 0;
+
+  g_return_val_if_fail (bytes != NULL, NULL);
+
+  data = check_text (bytes, &length, error);
+  if (data == NULL)
+    return NULL;
+
+  return swarm_json_doc_parse (data, length, SWARM_JSON_MAX_DEPTH, error);
+}
+
+static void
+not_an_object (const char  *what,
+               GError     **error)
+{
+  g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
+               _("%s must be a JSON object."), what);
+}
+
 static JsonObject *
 require_object (JsonNode    *node,
                 const char  *what,
@@ -143,117 +183,137 @@ require_object (JsonNode    *node,
 {
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
-                   _("%s must be a JSON object."), what);
+      not_an_object (what, error);
       return NULL;
     }
 
   return json_node_get_object (node);
 }
 
-/* Returns the member's node, or NULL when it is absent or null. */
-static JsonNode *
-get_member (JsonObject  *object,
-            const char  *member,
-            gboolean     required,
-            GError     **error)
+/* Both readers' members as one kind of value, so that the checks below
+ * are written once.  NULL: the member is absent or null. */
+static const SwarmJv *
+node_value (JsonObject *object,
+            const char *member,
+            SwarmJv    *scratch)
 {
   JsonNode *node = json_object_get_member (object, member);
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+
+  scratch->n = 0;
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    scratch->type = SWARM_JV_OBJECT;
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    scratch->type = SWARM_JV_ARRAY;
+  else if (json_node_get_value_type (node) == G_TYPE_STRING)
     {
-      if (required)
-        g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_MISSING_MEMBER,
-                     _("“%s” is missing."), member);
-      return NULL;
+      scratch->type = SWARM_JV_STRING;
+      scratch->v.string = json_node_get_string (node);
     }
-
-  return node;
-}
-
-gboolean
-swarm_json_get_string (JsonObject  *object,
-                       const char  *member,
-                       gboolean     required,
-                       char       **out,
-                       GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *node = get_member (object, member, required, &local_error);
-
-  if (node == NULL)
+  else if (json_node_get_value_type (node) == G_TYPE_INT64)
     {
-      *out = NULL;
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      return TRUE;
-    }
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
-                   _("“%s” must be text."), member);
-      *out = NULL;
-      return FALSE;
-    }
-
-  *out = g_strdup (json_node_get_string (node));
-  return TRUE;
-}
-
-gboolean
-swarm_json_get_int (JsonObject  *object,
-                    const char  *member,
-                    gboolean     required,
-                    gint64       min,
-                    gint64       max,
-                    gint64      *out,
-                    GError     **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *node = get_member (object, member, required, &local_error);
-  gint64 value;
-
-  if (node == NULL)
-    {
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      return TRUE;   /* *out keeps its default */
-    }
-
-  if (!JSON_NODE_HOLDS_VALUE (node))
-    goto wrong_type;
-
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    {
-      value = json_node_get_int (node);
+      scratch->type = SWARM_JV_INT;
+      scratch->v.integer = json_node_get_int (node);
     }
   else if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
     {
-      double d = json_node_get_double (node);
+      scratch->type = SWARM_JV_DOUBLE;
+      scratch->v.number = json_node_get_double (node);
+    }
+  else
+    {
+      scratch->type = SWARM_JV_BOOLEAN;
+      scratch->v.boolean = json_node_get_boolean (node);
+    }
+
+  return scratch;
+}
+
+static const SwarmJv *
+jv_value (const SwarmJv *object,
+          const char    *member)
+{
+  const SwarmJv *value = swarm_jv_get_member (object, member);
+
+  return value == NULL || value->type == SWARM_JV_NULL ? NULL : value;
+}
+
+static gboolean
+missing (const char  *member,
+         gboolean     required,
+         GError     **error)
+{
+  if (!required)
+    return TRUE;
+
+  g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_MISSING_MEMBER,
+               _("“%s” is missing."), member);
+  return FALSE;
+}
+
+static gboolean
+read_string (const SwarmJv  *value,
+             const char     *member,
+             gboolean        required,
+             char          **out,
+             GError        **error)
+{
+  *out = NULL;
+
+  if (value == NULL)
+    return missing (member, required, error);
+
+  if (value->type != SWARM_JV_STRING)
+    {
+      g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
+                   _("“%s” must be text."), member);
+      return FALSE;
+    }
+
+  *out = g_strdup (value->v.string);
+  return TRUE;
+}
+
+static gboolean
+read_int (const SwarmJv  *value,
+          const char     *member,
+          gboolean        required,
+          gint64          min,
+          gint64          max,
+          gint64         *out,
+          GError        **error)
+{
+  gint64 whole;
+
+  if (value == NULL)
+    return missing (member, required, error);   /* *out keeps its default */
+
+  if (value->type == SWARM_JV_INT)
+    {
+      whole = value->v.integer;
+    }
+  else if (value->type == SWARM_JV_DOUBLE)
+    {
+      double d = value->v.number;
 
       /* 1500.0 is a whole number; 1e300 is out of range below. */
       if (!isfinite (d) || d != floor (d))
         goto wrong_type;
       if (d < (double) G_MININT64 || d > (double) G_MAXINT64)
         goto out_of_range;
-      value = (gint64) d;
+      whole = (gint64) d;
     }
   else
     {
       goto wrong_type;
     }
 
-  if (value < min || value > max)
+  if (whole < min || whole > max)
     goto out_of_range;
 
-  *out = value;
+  *out = whole;
   return TRUE;
 
 wrong_type:
@@ -268,6 +328,65 @@ out_of_range:
   return FALSE;
 }
 
+static gboolean
+read_double (const SwarmJv  *value,
+             const char     *member,
+             gboolean        required,
+             double          min,
+             double          max,
+             double         *out,
+             GError        **error)
+{
+  double number;
+
+  if (value == NULL)
+    return missing (member, required, error);
+
+  if (value->type != SWARM_JV_DOUBLE && value->type != SWARM_JV_INT)
+    {
+      g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
+                   _("“%s” must be a number."), member);
+      return FALSE;
+    }
+
+  number = value->type == SWARM_JV_INT ? (double) value->v.integer : value->v.number;
+  if (!isfinite (number) || number < min || number > max)
+    {
+      g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_OUT_OF_RANGE,
+                   _("“%s” must be between %g and %g."), member, min, max);
+      return FALSE;
+    }
+
+  *out = number;
+  return TRUE;
+}
+
+gboolean
+swarm_json_get_string (JsonObject  *object,
+                       const char  *member,
+                       gboolean     required,
+                       char       **out,
+                       GError     **error)
+{
+  SwarmJv scratch;
+
+  return read_string (node_value (object, member, &scratch), member, required, out, error);
+}
+
+gboolean
+swarm_json_get_int (JsonObject  *object,
+                    const char  *member,
+                    gboolean     required,
+                    gint64       min,
+                    gint64       max,
+                    gint64      *out,
+                    GError     **error)
+{
+  SwarmJv scratch;
+
+  return read_int (node_value (object, member, &scratch), member, required, min, max, out, error);
+}
+
 gboolean
 swarm_json_get_double (JsonObject  *object,
                        const char  *member,
@@ -277,39 +396,18 @@ swarm_json_get_double (JsonObject  *object,
                        double      *out,
                        GError     **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  JsonNode *node = get_member (object, member, required, &local_error);
-  double value;
+  SwarmJv scratch;
 
-  if (node == NULL)
-    {
-      if (local_error != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return FALSE;
-        }
-      return TRUE;
-    }
+  return read_double (node_value (object, member, &scratch), member, required, min, max, out, error);
+}
 
-  if (!JSON_NODE_HOLDS_VALUE (node) ||
-      (json_node_get_value_type (node) != G_TYPE_DOUBLE &&
-       json_node_get_value_type (node) != G_TYPE_INT64))
-    {
-      g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
-                   _("“%s” must be a number."), member);
-      return FALSE;
-    }
-
-  value = json_node_get_double (node);
-  if (!isfinite (value) || value < min || value > max)
-    {
-      g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_OUT_OF_RANGE,
-                   _("“%s” must be between %g and %g."), member, min, max);
-      return FALSE;
-    }
-
-  *out = value;
-  return TRUE;
+static gboolean
+strv_type_error (const char  *member,
+                 GError     **error)
+{
+  g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
+               _("“%s” must be a list of text values."), member);
+  return FALSE;
 }
 
 /**
@@ -323,18 +421,18 @@ swarm_json_get_strv (JsonObject   *object,
                      char       ***out,
                      GError      **error)
 {
-  JsonNode *node = get_member (object, member, FALSE, NULL);
+  JsonNode *node = json_object_get_member (object, member);
   g_autoptr(GStrvBuilder) builder = NULL;
   JsonArray *array;
   guint length;
 
   *out = NULL;
 
-  if (node == NULL)
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    goto wrong_type;
+    return strv_type_error (member, error);
 
   array = json_node_get_array (node);
   length = json_array_get_length (array);
@@ -345,41 +443,127 @@ swarm_json_get_strv (JsonObject   *object,
       JsonNode *element = json_array_get_element (array, i);
 
       if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
-        goto wrong_type;
+        return strv_type_error (member, error);
 
       g_strv_builder_add (builder, json_node_get_string (element));
     }
 
   *out = g_strv_builder_end (builder);
   return TRUE;
-
-wrong_type:
-  g_set_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
-               _("“%s” must be a list of text values."), member);
-  return FALSE;
 }
 
 static gboolean
-get_time (JsonObject  *object,
-          const char  *member,
-          gboolean     required,
-          GDateTime  **out,
-          GError     **error)
+read_strv (const SwarmJv  *value,
+           const char     *member,
+           char         ***out,
+           GError        **error)
+{
+  g_auto(GStrv) strv = NULL;
+
+  *out = NULL;
+
+  if (value == NULL)
+    return TRUE;
+
+  if (value->type != SWARM_JV_ARRAY)
+    return strv_type_error (member, error);
+
+  strv = g_new0 (char *, value->n + 1);
+  for (guint i = 0; i < value->n; i++)
+    {
+      if (value->v.elements[i].type != SWARM_JV_STRING)
+        return strv_type_error (member, error);
+      strv[i] = g_strdup (value->v.elements[i].v.string);
+    }
+
+  *out = g_steal_pointer (&strv);
+  return TRUE;
+}
+
+static inline int
+digits (const char *text,
+        guint       n)
+{
+  int value = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (!g_ascii_isdigit (text[i]))
+        return -1;
+      value = value * 10 + (text[i] - '0');
+    }
+
+  return value;
+}
+
+/* "2026-11-26T08:00:00Z" or "…:00.123456Z", as servers write them, without
+ * the general ISO 8601 parser; %NULL for anything else. */
+static GDateTime *
+parse_utc_time (const char *text)
+{
+  int year, month, day, hour, minute, second, micro = 0;
+  const char *c = text + 19;
+
+  if (strlen (text) < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
+      text[13] != ':' || text[16] != ':')
+    return NULL;
+
+  year = digits (text, 4);
+  month = digits (text + 5, 2);
+  day = digits (text + 8, 2);
+  hour = digits (text + 11, 2);
+  minute = digits (text + 14, 2);
+  second = digits (text + 17, 2);
+  if (year < 1 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0)
+    return NULL;
+
+  if (*c == '.')
+    {
+      int scale = 100000;
+
+      for (c++; g_ascii_isdigit (*c); c++)
+        {
+          micro += (*c - '0') * scale;
+          scale /= 10;
+        }
+      if (c == text + 20)
+        return NULL;
+    }
+
+  if (c[0] != 'Z' || c[1] != '\0')
+    return NULL;
+
+  /* NULL for a 31 February or a 25th hour. */
+  return g_date_time_new_utc (year, month, day, hour, minute, second + micro / 1e6);
+}
+
+static gboolean
+read_time (const SwarmJv  *value,
+           const char     *member,
+           gboolean        required,
+           GDateTime     **out,
+           GError        **error)
 {
   g_autofree char *text = NULL;
-  g_autoptr(GTimeZone) utc = NULL;
   g_autoptr(GDateTime) parsed = NULL;
 
   *out = NULL;
 
-  if (!swarm_json_get_string (object, member, required, &text, error))
+  if (!read_string (value, member, required, &text, error))
     return FALSE;
 
   if (text == NULL)
     return TRUE;
 
-  utc = g_time_zone_new_utc ();
-  parsed = g_date_time_new_from_iso8601 (text, utc);
+  *out = parse_utc_time (text);
+  if (*out != NULL)
+    return TRUE;
+
+  {
+    g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+
+    parsed = g_date_time_new_from_iso8601 (text, utc);
+  }
   if (parsed == NULL)
     {
       g_autofree char *shown = swarm_sanitize_message (text, 40);
@@ -394,35 +578,43 @@ get_time (JsonObject  *object,
 }
 
 static gboolean
-read_environment (JsonObject  *object,
-                  GHashTable **out,
-                  GError     **error)
+get_time (JsonObject  *object,
+          const char  *member,
+          gboolean     required,
+          GDateTime  **out,
+          GError     **error)
 {
-  JsonNode *node = get_member (object, "environment", FALSE, NULL);
+  SwarmJv scratch;
+
+  return read_time (node_value (object, member, &scratch), member, required, out, error);
+}
+
+static gboolean
+read_environment (const SwarmJv  *object,
+                  GHashTable    **out,
+                  GError        **error)
+{
+  const SwarmJv *value = jv_value (object, "environment");
   g_autoptr(GHashTable) env = NULL;
-  JsonObject *env_object;
-  JsonObjectIter iter;
-  const char *key;
-  JsonNode *value;
 
   *out = NULL;
 
-  if (node == NULL)
+  if (value == NULL)
     return TRUE;
 
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+  if (value->type != SWARM_JV_OBJECT)
     goto wrong_type;
 
   env = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, swarm_secret_free);
-  env_object = json_node_get_object (node);
 
-  json_object_iter_init (&iter, env_object);
-  while (json_object_iter_next (&iter, &key, &value))
+  for (guint i = 0; i < value->n; i++)
     {
-      if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+      const SwarmJvMember *member = &value->v.members[i];
+
+      if (member->value.type != SWARM_JV_STRING)
         goto wrong_type;
 
-      g_hash_table_insert (env, g_strdup (key), g_strdup (json_node_get_string (value)));
+      g_hash_table_insert (env, g_strdup (member->name), g_strdup (member->value.v.string));
     }
 
   *out = g_steal_pointer (&env);
@@ -435,32 +627,29 @@ wrong_type:
 }
 
 static gboolean
-read_config (JsonObject  *object,
-             SwarmAgent  *agent,
-             GError     **error)
+read_config (const SwarmJv  *object,
+             SwarmAgent     *agent,
+             GError        **error)
 {
-  JsonNode *node = get_member (object, "config", FALSE, NULL);
-  JsonObject *config;
+  const SwarmJv *config = jv_value (object, "config");
 
-  if (node == NULL)
+  if (config == NULL)
     return TRUE;
 
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+  if (config->type != SWARM_JV_OBJECT)
     {
       g_set_error_literal (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
                            _("“config” must be a JSON object."));
       return FALSE;
     }
 
-  config = json_node_get_object (node);
-
-  if (!swarm_json_get_int (config, "timeout", FALSE, 0, G_MAXINT32,
-                           &agent->config_timeout, error) ||
-      !swarm_json_get_string (config, "model", FALSE, &agent->config_model, error) ||
-      !swarm_json_get_int (config, "max_steps", FALSE, 0, G_MAXINT32,
-                           &agent->config_max_steps, error) ||
-      !swarm_json_get_double (config, "max_cost_usd", FALSE, 0, MAX_AMOUNT_USD,
-                              &agent->config_max_cost_usd, error))
+  if (!read_int (jv_value (config, "timeout"), "timeout", FALSE, 0, G_MAXINT32,
+                 &agent->config_timeout, error) ||
+      !read_string (jv_value (config, "model"), "model", FALSE, &agent->config_model, error) ||
+      !read_int (jv_value (config, "max_steps"), "max_steps", FALSE, 0, G_MAXINT32,
+                 &agent->config_max_steps, error) ||
+      !read_double (jv_value (config, "max_cost_usd"), "max_cost_usd", FALSE, 0, MAX_AMOUNT_USD,
+                    &agent->config_max_cost_usd, error))
     {
       g_prefix_error (error, "config: ");
       return FALSE;
@@ -477,18 +666,12 @@ compare_strings (gconstpointer a,
   return g_strcmp0 (*(char * const *) a, *(char * const *) b);
 }
 
-/**
- * swarm_json_agent_from_node:
- *
- * Reads one Agent object of the contract.  `id`, `name`, `agent_type`,
+/* Reads one Agent object of the contract.  `id`, `name`, `agent_type`,
  * `status` and `created_at` are required; every other field may be absent
- * or null, but when present must have the right type and a sane value.
- *
- * Returns: (transfer full): the agent, or %NULL with @error set
- */
-SwarmAgent *
-swarm_json_agent_from_node (JsonNode  *node,
-                            GError   **error)
+ * or null, but when present must have the right type and a sane value. */
+static SwarmAgent *
+agent_from_jv (const SwarmJv  *object,
+               GError        **error)
 {
   g_autoptr(SwarmAgent) agent = NULL;
   g_autofree char *id = NULL;
@@ -496,13 +679,17 @@ swarm_json_agent_from_node (JsonNode  *node,
   g_autofree char *name = NULL;
   g_autofree char *agent_type = NULL;
   g_autofree char *task = NULL;
-  JsonObject *object;
+  const SwarmJv *flag;
 
-  object = require_object (node, _("An agent"), error);
-  if (object == NULL)
-    return NULL;
+#define MEMBER(m) jv_value (object, (m)), (m)
 
-  if (!swarm_json_get_string (object, "id", TRUE, &id, error))
+  if (object->type != SWARM_JV_OBJECT)
+    {
+      not_an_object (_("An agent"), error);
+      return NULL;
+    }
+
+  if (!read_string (MEMBER ("id"), TRUE, &id, error))
     return NULL;
 
   if (*id == '\0')
@@ -514,10 +701,10 @@ swarm_json_agent_from_node (JsonNode  *node,
 
   agent = swarm_agent_new (id);
 
-  if (!swarm_json_get_string (object, "name", TRUE, &name, error) ||
-      !swarm_json_get_string (object, "agent_type", TRUE, &agent_type, error) ||
-      !swarm_json_get_string (object, "status", TRUE, &status, error) ||
-      !swarm_json_get_string (object, "task_description", FALSE, &task, error))
+  if (!read_string (MEMBER ("name"), TRUE, &name, error) ||
+      !read_string (MEMBER ("agent_type"), TRUE, &agent_type, error) ||
+      !read_string (MEMBER ("status"), TRUE, &status, error) ||
+      !read_string (MEMBER ("task_description"), FALSE, &task, error))
     goto fail;
 
   swarm_set_str (&agent->name, name);
@@ -534,43 +721,39 @@ swarm_json_agent_from_node (JsonNode  *node,
       goto fail;
     }
 
-  if (!swarm_json_get_string (object, "sandbox_id", FALSE, &agent->sandbox_id, error) ||
-      !swarm_json_get_int (object, "tokens_used", FALSE, 0, MAX_SAFE_INT,
-                           &agent->tokens_used, error) ||
-      !swarm_json_get_double (object, "cost_usd", FALSE, 0, MAX_AMOUNT_USD,
-                              &agent->cost_usd, error) ||
-      !swarm_json_get_int (object, "execution_time_ms", FALSE, 0, MAX_SAFE_INT,
-                           &agent->execution_time_ms, error) ||
-      !get_time (object, "created_at", TRUE, &agent->created_at, error) ||
-      !get_time (object, "completed_at", FALSE, &agent->completed_at, error) ||
-      !swarm_json_get_string (object, "error_message", FALSE, &agent->error_message, error) ||
-      !swarm_json_get_string (object, "template", FALSE, &agent->template_id, error) ||
-      !swarm_json_get_strv (object, "capabilities", &agent->capabilities, error) ||
+  if (!read_string (MEMBER ("sandbox_id"), FALSE, &agent->sandbox_id, error) ||
+      !read_int (MEMBER ("tokens_used"), FALSE, 0, MAX_SAFE_INT, &agent->tokens_used, error) ||
+      !read_double (MEMBER ("cost_usd"), FALSE, 0, MAX_AMOUNT_USD, &agent->cost_usd, error) ||
+      !read_int (MEMBER ("execution_time_ms"), FALSE, 0, MAX_SAFE_INT,
+                 &agent->execution_time_ms, error) ||
+      !read_time (MEMBER ("created_at"), TRUE, &agent->created_at, error) ||
+      !read_time (MEMBER ("completed_at"), FALSE, &agent->completed_at, error) ||
+      !read_string (MEMBER ("error_message"), FALSE, &agent->error_message, error) ||
+      !read_string (MEMBER ("template"), FALSE, &agent->template_id, error) ||
+      !read_strv (MEMBER ("capabilities"), &agent->capabilities, error) ||
       !read_config (object, agent, error) ||
-      !swarm_json_get_string (object, "model", FALSE, &agent->model, error) ||
-      !swarm_json_get_int (object, "steps", FALSE, 0, G_MAXINT32, &agent->steps, error) ||
-      !swarm_json_get_string (object, "result", FALSE, &agent->result, error) ||
-      !get_time (object, "started_at", FALSE, &agent->started_at, error) ||
-      !get_time (object, "updated_at", FALSE, &agent->updated_at, error) ||
-      !swarm_json_get_string (object, "sandbox_driver", FALSE, &agent->sandbox_driver, error) ||
-      !swarm_json_get_strv (object, "environment_keys", &agent->environment_keys, error) ||
+      !read_string (MEMBER ("model"), FALSE, &agent->model, error) ||
+      !read_int (MEMBER ("steps"), FALSE, 0, G_MAXINT32, &agent->steps, error) ||
+      !read_string (MEMBER ("result"), FALSE, &agent->result, error) ||
+      !read_time (MEMBER ("started_at"), FALSE, &agent->started_at, error) ||
+      !read_time (MEMBER ("updated_at"), FALSE, &agent->updated_at, error) ||
+      !read_string (MEMBER ("sandbox_driver"), FALSE, &agent->sandbox_driver, error) ||
+      !read_strv (MEMBER ("environment_keys"), &agent->environment_keys, error) ||
       !read_environment (object, &agent->environment, error))
     goto fail;
 
-  if (json_object_has_member (object, "result_truncated"))
-    {
-      JsonNode *flag = json_object_get_member (object, "result_truncated");
+#undef MEMBER
 
-      if (!JSON_NODE_HOLDS_NULL (flag))
+  flag = jv_value (object, "result_truncated");
+  if (flag != NULL)
+    {
+      if (flag->type != SWARM_JV_BOOLEAN)
         {
-          if (!JSON_NODE_HOLDS_VALUE (flag) || json_node_get_value_type (flag) != G_TYPE_BOOLEAN)
-            {
-              g_set_error_literal (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
-                                   _("“result_truncated” must be true or false."));
-              goto fail;
-            }
-          agent->result_truncated = json_node_get_boolean (flag);
+          g_set_error_literal (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_WRONG_TYPE,
+                               _("“result_truncated” must be true or false."));
+          goto fail;
         }
+      agent->result_truncated = flag->v.boolean;
     }
 
   /* A backend that predates the extensions: keys from the values it sent. */
@@ -607,24 +790,25 @@ GPtrArray *
 swarm_json_parse_agent_list (GBytes  *bytes,
                              GError **error)
 {
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(SwarmJsonDoc) doc = NULL;
   g_autoptr(GPtrArray) agents = NULL;
   g_autoptr(GHashTable) seen = NULL;
-  JsonObject *object;
-  JsonNode *list;
-  JsonArray *array;
-  guint length;
+  const SwarmJv *root;
+  const SwarmJv *list;
 
-  root = swarm_json_parse_bytes (bytes, error);
-  if (root == NULL)
+  doc = parse_doc (bytes, error);
+  if (doc == NULL)
     return NULL;
 
-  object = require_object (root, _("The agent list"), error);
-  if (object == NULL)
-    return NULL;
+  root = swarm_json_doc_root (doc);
+  if (root->type != SWARM_JV_OBJECT)
+    {
+      not_an_object (_("The agent list"), error);
+      return NULL;
+    }
 
-  list = json_object_get_member (object, "agents");
-  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+  list = swarm_jv_get_member (root, "agents");
+  if (list == NULL || list->type != SWARM_JV_ARRAY)
     {
       g_set_error_literal (error, SWARM_JSON_ERROR,
                            list == NULL ? SWARM_JSON_ERROR_MISSING_MEMBER : SWARM_JSON_ERROR_WRONG_TYPE,
@@ -632,14 +816,12 @@ swarm_json_parse_agent_list (GBytes  *bytes,
       return NULL;
     }
 
-  array = json_node_get_array (list);
-  length = json_array_get_length (array);
-  agents = g_ptr_array_new_full (length, g_object_unref);
+  agents = g_ptr_array_new_full (list->n, g_object_unref);
   seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (guint i = 0; i < length; i++)
+  for (guint i = 0; i < list->n; i++)
     {
-      SwarmAgent *agent = swarm_json_agent_from_node (json_array_get_element (array, i), error);
+      SwarmAgent *agent = agent_from_jv (&list->v.elements[i], error);
 
       if (agent == NULL)
         return NULL;
@@ -663,12 +845,12 @@ SwarmAgent *
 swarm_json_parse_agent (GBytes  *bytes,
                         GError **error)
 {
-  g_autoptr(JsonNode) root = swarm_json_parse_bytes (bytes, error);
+  g_autoptr(SwarmJsonDoc) doc = parse_doc (bytes, error);
 
-  if (root == NULL)
+  if (doc == NULL)
     return NULL;
 
-  return swarm_json_agent_from_node (root, error);
+  return agent_from_jv (swarm_json_doc_root (doc), error);
 }
 
 SwarmDeployResult *

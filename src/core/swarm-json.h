@@ -35,8 +35,6 @@ gboolean    swarm_json_check_depth          (const char  *data,
 JsonNode   *swarm_json_parse_bytes          (GBytes      *bytes,
                                              GError     **error);
 
-SwarmAgent *swarm_json_agent_from_node      (JsonNode    *node,
-                                             GError     **error);
 GPtrArray  *swarm_json_parse_agent_list     (GBytes      *bytes,
                                              GError     **error);
 SwarmAgent *swarm_json_parse_agent          (GBytes      *bytes,

@@ -40,6 +40,7 @@ churn_cb (gpointer user_data)
     }
   churn_round++;
   swarm_fake_backend_invalidate_list (backend);
+  swarm_fake_backend_warm_list (backend);
 
   return G_SOURCE_CONTINUE;
 }
@@ -85,6 +86,7 @@ main (int   argc,
   if (n_agents > 0)
     swarm_fake_backend_add_sample_agents (backend, n_agents, 42);
   swarm_fake_backend_set_cache_list (backend, TRUE);
+  swarm_fake_backend_warm_list (backend);
   g_free (token);
 
   churn_n = churn;

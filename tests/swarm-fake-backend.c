@@ -865,10 +865,32 @@ swarm_fake_backend_set_cache_list (SwarmFakeBackend *self,
   g_clear_pointer (&self->list_cache, g_bytes_unref);
 }
 
+/* Called before a change as well as after: the list is built again only
+ * when asked for, or by swarm_fake_backend_warm_list(). */
 void
 swarm_fake_backend_invalidate_list (SwarmFakeBackend *self)
 {
   g_clear_pointer (&self->list_cache, g_bytes_unref);
+}
+
+/**
+ * swarm_fake_backend_warm_list:
+ *
+ * With the cache on, serialises the list now rather than at the next
+ * request: swarmyardd keeps every agent's JSON ready, so a benchmark's
+ * request should not wait for this server to write 10,000 agents.
+ */
+void
+swarm_fake_backend_warm_list (SwarmFakeBackend *self)
+{
+  gsize length = 0;
+  char *data;
+
+  if (!self->cache_list || self->list_cache != NULL)
+    return;
+
+  data = swarm_json_agent_list_to_data (self->agents, &length);
+  self->list_cache = g_bytes_new_take (data, length);
 }
 
 void

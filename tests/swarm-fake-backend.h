@@ -41,6 +41,7 @@ void              swarm_fake_backend_set_mode      (SwarmFakeBackend *self,
 void              swarm_fake_backend_set_cache_list (SwarmFakeBackend *self,
                                                      gboolean          cache);
 void              swarm_fake_backend_invalidate_list (SwarmFakeBackend *self);
+void              swarm_fake_backend_warm_list (SwarmFakeBackend *self);
 void              swarm_fake_backend_set_list_delay_ms (SwarmFakeBackend *self,
                                                         guint             delay_ms);
 

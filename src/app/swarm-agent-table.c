@@ -44,7 +44,11 @@ struct _SwarmAgentTable
   GtkSorter           *user_sorter;    /* (owned): the user's column, then newest first */
   GtkFilterListModel  *filter_model;   /* (owned) */
   GtkSortListModel    *sort_model;     /* (owned) */
+  GtkSliceListModel   *slice;          /* (owned): every row, but the first only while filling */
   GtkSingleSelection  *selection;      /* (owned) */
+
+  GdkFrameClock       *fill_clock;     /* (owned) (nullable): filling, until this clock paints */
+  guint                fill_timeout_id;
 
   char                *search;         /* (owned) (nullable): case-folded */
   int                  status_filter;  /* -1: every status */
@@ -400,6 +404,18 @@ on_copy_clicked_cb (GtkButton *button,
                                 swarm_agent_get_sandbox_id (agent));
 }
 
+static gboolean
+on_copy_query_tooltip_cb (GtkWidget  *button,
+                          int         x,
+                          int         y,
+                          gboolean    keyboard,
+                          GtkTooltip *tooltip,
+                          gpointer    user_data)
+{
+  gtk_tooltip_set_text (tooltip, _("Copy Sandbox ID"));
+  return TRUE;
+}
+
 static void
 setup_sandbox_cb (GtkSignalListItemFactory *factory,
                   GtkListItem              *list_item,
@@ -419,7 +435,8 @@ setup_sandbox_cb (GtkSignalListItemFactory *factory,
   gtk_widget_add_css_class (button, "circular");
   gtk_widget_add_css_class (button, "copy-button");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-  gtk_widget_set_tooltip_text (button, _("Copy Sandbox ID"));
+  gtk_widget_set_has_tooltip (button, TRUE);
+  g_signal_connect (button, "query-tooltip", G_CALLBACK (on_copy_query_tooltip_cb), NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Copy Sandbox ID"),
                                   -1);
@@ -632,6 +649,45 @@ on_action_clicked_cb (GtkButton *button,
     gtk_widget_activate_action (GTK_WIDGET (button), action, "s", swarm_agent_get_id (agent));
 }
 
+/* What an action button's tooltip says; when the button is insensitive
+ * it says why. */
+static const char *
+action_tooltip (SwarmAgentTable *self,
+                SwarmAgent      *agent,
+                const char      *action)
+{
+  if (g_str_equal (action, "win.view-agent"))
+    return _("View Details");
+  if (swarm_agent_get_destroyed_at (agent) != NULL)
+    return _("Already destroyed");
+  if (!self->actions_enabled)
+    return _("Not available offline");
+  if (g_str_equal (action, "win.terminate-agent"))
+    return swarm_agent_is_active (agent) ? _("Terminate") : _("Already ended");
+  return _("Destroy");
+}
+
+/* Asked for when the pointer rests on the button: setting a tooltip at
+ * every bind costs a round trip to the X server each time. */
+static gboolean
+on_action_query_tooltip_cb (GtkWidget  *button,
+                            int         x,
+                            int         y,
+                            gboolean    keyboard,
+                            GtkTooltip *tooltip,
+                            gpointer    user_data)
+{
+  GtkWidget *box = gtk_widget_get_parent (button);
+  SwarmAgentTable *self = g_object_get_data (G_OBJECT (box), "swarm-table");
+  SwarmAgent *agent = g_object_get_data (G_OBJECT (box), "swarm-agent");
+
+  if (self == NULL || agent == NULL)
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, action_tooltip (self, agent, user_data));
+  return TRUE;
+}
+
 static GtkWidget *
 make_action_button (const char *icon_name,
                     const char *action)
@@ -640,6 +696,8 @@ make_action_button (const char *icon_name,
 
   gtk_widget_add_css_class (button, "flat");
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_set_has_tooltip (button, TRUE);
+  g_signal_connect (button, "query-tooltip", G_CALLBACK (on_action_query_tooltip_cb), (gpointer) action);
   g_signal_connect (button, "clicked", G_CALLBACK (on_action_clicked_cb), (gpointer) action);
   return button;
 }
@@ -660,17 +718,6 @@ setup_actions_cb (GtkSignalListItemFactory *factory,
 }
 
 static void
-label_button (GtkWidget  *button,
-              const char *tooltip,
-              const char *accessible)
-{
-  gtk_widget_set_tooltip_text (button, tooltip);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible,
-                                  -1);
-}
-
-static void
 update_actions (SwarmAgent *agent,
                 GParamSpec *pspec,
                 GtkWidget  *box)
@@ -684,27 +731,14 @@ update_actions (SwarmAgent *agent,
   g_autofree char *terminate_label = g_strdup_printf (_("Terminate %s"), name);
   g_autofree char *destroy_label = g_strdup_printf (_("Destroy %s"), name);
   gboolean active = swarm_agent_is_active (agent);
-
   gboolean destroyed = swarm_agent_get_destroyed_at (agent) != NULL;
 
-  label_button (view, _("View Details"), view_label);
-
-  /* An insensitive button still shows its tooltip: it says why. */
-  if (destroyed)
-    {
-      label_button (terminate, _("Already destroyed"), terminate_label);
-      label_button (destroy, _("Already destroyed"), destroy_label);
-    }
-  else if (!self->actions_enabled)
-    {
-      label_button (terminate, _("Not available offline"), terminate_label);
-      label_button (destroy, _("Not available offline"), destroy_label);
-    }
-  else
-    {
-      label_button (terminate, active ? _("Terminate") : _("Already ended"), terminate_label);
-      label_button (destroy, _("Destroy"), destroy_label);
-    }
+  gtk_accessible_update_property (GTK_ACCESSIBLE (view),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, view_label, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (terminate),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, terminate_label, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (destroy),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, destroy_label, -1);
 
   gtk_widget_set_sensitive (terminate, active && !destroyed && self->actions_enabled);
   gtk_widget_set_sensitive (destroy, !destroyed && self->actions_enabled);
@@ -745,6 +779,90 @@ unbind_actions_cb (GtkSignalListItemFactory *factory,
   disconnect_cell (list_item);
 }
 
+/* Filling ---------------------------------------------------------------- */
+
+/* GTK 4.8's list views build 200 row widgets whatever the window's height,
+ * and each is made, bound, styled, measured and given an accessible before
+ * the first frame.  While an empty table takes thousands of agents at once
+ * (at launch), the view gets only the rows a screen can show; the rest
+ * follow once those are painted. */
+#define FILL_MIN_ROWS 16
+#define FILL_ROW_HEIGHT 32     /* px: no row is lower than this */
+#define FILL_TIMEOUT_MS 500
+
+static void on_fill_painted_cb (GdkFrameClock   *clock,
+                                SwarmAgentTable *self);
+
+static void
+stop_fill (SwarmAgentTable *self)
+{
+  /* By function, not by id: GDK may have dropped the handlers already
+   * when it disposed of the clock with its surface. */
+  if (self->fill_clock != NULL)
+    g_signal_handlers_disconnect_by_func (self->fill_clock, on_fill_painted_cb, self);
+  g_clear_object (&self->fill_clock);
+  g_clear_handle_id (&self->fill_timeout_id, g_source_remove);
+}
+
+static void
+end_fill (SwarmAgentTable *self)
+{
+  stop_fill (self);
+  gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
+}
+
+static gboolean
+fill_timeout_cb (gpointer user_data)
+{
+  SwarmAgentTable *self = user_data;
+
+  self->fill_timeout_id = 0;
+  end_fill (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The rest of the rows come in once the frame is out, not inside it. */
+static void
+on_fill_painted_cb (GdkFrameClock   *clock,
+                    SwarmAgentTable *self)
+{
+  stop_fill (self);
+  self->fill_timeout_id = g_idle_add (fill_timeout_cb, self);
+}
+
+/**
+ * swarm_agent_table_begin_fill:
+ *
+ * Call right before the store takes many agents at once.  If the table is
+ * empty and on screen, the view shows only as many rows as fit until the
+ * next frame is painted (or half a second has passed), then all of them.
+ * The visible model, the sort and the filter always cover every agent.
+ */
+void
+swarm_agent_table_begin_fill (SwarmAgentTable *self)
+{
+  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (self)));
+  GdkFrameClock *clock;
+  guint rows;
+
+  g_return_if_fail (SWARM_IS_AGENT_TABLE (self));
+
+  /* The table itself may be hidden behind the loading page. */
+  if (self->fill_clock != NULL || root == NULL || !gtk_widget_get_mapped (root) ||
+      g_list_model_get_n_items (G_LIST_MODEL (self->sort_model)) > 0)
+    return;
+
+  clock = gtk_widget_get_frame_clock (root);
+  if (clock == NULL)
+    return;
+
+  rows = MAX (FILL_MIN_ROWS, gtk_widget_get_height (root) / FILL_ROW_HEIGHT + 2);
+  gtk_slice_list_model_set_size (self->slice, rows);
+  self->fill_clock = g_object_ref (clock);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_fill_painted_cb), self);
+  self->fill_timeout_id = g_timeout_add (FILL_TIMEOUT_MS, fill_timeout_cb, self);
+}
+
 /* Widget ---------------------------------------------------------------- */
 
 static void
@@ -766,12 +884,14 @@ swarm_agent_table_dispose (GObject *object)
   SwarmAgentTable *self = SWARM_AGENT_TABLE (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  stop_fill (self);
   if (self->column_view != NULL)
     gtk_column_view_set_model (self->column_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), SWARM_TYPE_AGENT_TABLE);
   self->column_view = NULL;
 
   g_clear_object (&self->selection);
+  g_clear_object (&self->slice);
   g_clear_object (&self->sort_model);
   g_clear_object (&self->filter_model);
   g_clear_object (&self->filter);
@@ -900,7 +1020,8 @@ swarm_agent_table_init (SwarmAgentTable *self)
                                               g_object_ref (self->newest_first));
   g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
                            G_CALLBACK (on_column_sorter_changed_cb), self, 0);
-  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->sort_model)));
+  self->slice = gtk_slice_list_model_new (G_LIST_MODEL (g_object_ref (self->sort_model)), 0, G_MAXUINT);
+  self->selection = gtk_single_selection_new (G_LIST_MODEL (g_object_ref (self->slice)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
@@ -1076,7 +1197,7 @@ swarm_agent_table_get_visible_model (SwarmAgentTable *self)
 {
   g_return_val_if_fail (SWARM_IS_AGENT_TABLE (self), NULL);
 
-  return G_LIST_MODEL (self->selection);
+  return G_LIST_MODEL (self->sort_model);
 }
 
 GtkColumnView *

@@ -25,6 +25,7 @@ void        swarm_agent_table_set_search        (SwarmAgentTable      *self,
 void        swarm_agent_table_set_status_filter (SwarmAgentTable      *self,
                                                  int                   status);
 int         swarm_agent_table_get_status_filter (SwarmAgentTable      *self);
+void        swarm_agent_table_begin_fill        (SwarmAgentTable      *self);
 void        swarm_agent_table_store_changed     (SwarmAgentTable      *self,
                                                  const SwarmStoreDiff *diff);
 SwarmAgent *swarm_agent_table_get_selected      (SwarmAgentTable      *self);

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 void     swarm_bench_init           (void);
 gboolean swarm_bench_enabled        (void);
+gboolean swarm_bench_quit_after_first_rows (void);
 gint64   swarm_bench_since_start_us (void);
 gint64   swarm_bench_thread_cpu_us  (void);
 gint64   swarm_bench_rss_kib        (void);

@@ -66,6 +66,8 @@ struct _SwarmWindow
   GCancellable         *cancellable;          /* (owned): everything else */
   GCancellable         *backend_cancellable;  /* (owned): what belongs to the current backend */
   guint                 startup_pending;      /* history and token lookups before the first request */
+  GdkFrameClock        *rows_paint_clock;     /* (owned) (nullable): waiting for the history's rows on screen */
+  guint                 rows_paint_timeout_id;
   char                 *keyring_error;        /* (owned) (nullable): why no token could be read */
   GHashTable           *details;              /* agent id → SwarmAgentDetails (unowned) */
   gint64                refresh_started_us;
@@ -386,6 +388,62 @@ note_history_rows (SwarmWindow *self)
     g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_rows_painted_cb), self);
 }
 
+/* The history's rows are in the table: the first request waits for the
+ * frame that shows them, or half a second at most.  Parsing a large list
+ * in a worker would compete with that frame for the CPU and for memory. */
+static void on_history_rows_painted_cb (GdkFrameClock *clock,
+                                        SwarmWindow   *self);
+
+static void
+stop_waiting_for_rows (SwarmWindow *self)
+{
+  /* By function, not by id: GDK may have dropped the handlers already. */
+  if (self->rows_paint_clock != NULL)
+    g_signal_handlers_disconnect_by_func (self->rows_paint_clock, on_history_rows_painted_cb, self);
+  g_clear_object (&self->rows_paint_clock);
+  g_clear_handle_id (&self->rows_paint_timeout_id, g_source_remove);
+}
+
+static void
+history_rows_shown (SwarmWindow *self)
+{
+  stop_waiting_for_rows (self);
+  startup_step_done (self);
+}
+
+static void
+on_history_rows_painted_cb (GdkFrameClock *clock,
+                            SwarmWindow   *self)
+{
+  history_rows_shown (self);
+}
+
+static gboolean
+history_rows_timeout_cb (gpointer user_data)
+{
+  SwarmWindow *self = user_data;
+
+  self->rows_paint_timeout_id = 0;
+  history_rows_shown (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_for_rows_painted (SwarmWindow *self)
+{
+  GdkFrameClock *clock = NULL;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (clock == NULL)
+    return FALSE;
+
+  self->rows_paint_clock = g_object_ref (clock);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_history_rows_painted_cb), self);
+  self->rows_paint_timeout_id = g_timeout_add (500, history_rows_timeout_cb, self);
+  return TRUE;
+}
+
 static void
 history_prepared_cb (GObject      *object,
                      GAsyncResult *result,
@@ -406,12 +464,17 @@ history_prepared_cb (GObject      *object,
   /* The agents as last seen, until the backend answers. */
   if (!self->loaded)
     {
+      swarm_agent_table_begin_fill (self->agent_table);
       swarm_agent_store_apply_update (self->store, update, 0, &diff);
       swarm_agent_table_store_changed (self->agent_table, &diff);
       note_history_rows (self);
+      store_changed (self);
+      if (wait_for_rows_painted (self))
+        return;
     }
+  else
+    store_changed (self);
 
-  store_changed (self);
   startup_step_done (self);
 }
 
@@ -477,6 +540,9 @@ on_first_rows_painted_cb (GdkFrameClock *clock,
   g_signal_handlers_disconnect_by_func (clock, on_first_rows_painted_cb, self);
   swarm_bench_print ("first-rows-painted-ms", swarm_bench_since_start_us () / 1000.0);
   swarm_bench_print ("first-rows-rss-mib", swarm_bench_rss_kib () / 1024.0);
+  swarm_bench_print ("first-rows-main-thread-cpu-ms", swarm_bench_thread_cpu_us () / 1000.0);
+  if (swarm_bench_quit_after_first_rows ())
+    g_application_quit (g_application_get_default ());
 }
 
 /* Logs of agents that ended while the app ran, one request at a time. */
@@ -659,6 +725,7 @@ apply_refresh (RefreshStep *step)
 
   g_clear_object (&self->refresh_cancellable);
 
+  swarm_agent_table_begin_fill (self->agent_table);
   swarm_agent_store_apply_update (self->store, step->update, self->refresh_started_us, &diff);
   swarm_agent_table_store_changed (self->agent_table, &diff);
   take_store_news (self, diff.added > 0);
@@ -1461,6 +1528,7 @@ swarm_window_dispose (GObject *object)
   SwarmWindow *self = SWARM_WINDOW (object);
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  stop_waiting_for_rows (self);
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->refresh_cancellable);
   g_cancellable_cancel (self->backend_cancellable);
@@ -1605,6 +1673,7 @@ connect_backend (SwarmWindow *self,
   g_cancellable_cancel (self->backend_cancellable);
   g_clear_object (&self->backend_cancellable);
   self->backend_cancellable = g_cancellable_new ();
+  stop_waiting_for_rows (self);
   if (self->refresh_cancellable != NULL)
     {
       g_cancellable_cancel (self->refresh_cancellable);

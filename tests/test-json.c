@@ -503,6 +503,45 @@ test_reader_times (void)
     }
 }
 
+/* Mutated bodies: each is refused or read, never read out of bounds (run
+ * under ASan in CI's sanitizer builds) and never both. */
+static void
+test_reader_mutations (void)
+{
+  g_autoptr(GBytes) seed = swarm_test_load_data ("good-full-agent.json");
+  gsize length = 0;
+  const char *data = g_bytes_get_data (seed, &length);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261126);
+  static const char alphabet[] = "{}[]\",:\\u0123456789.eE+-tfnl \n\x01\xc3\xa9";
+  guint accepted = 0, refused = 0;
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autofree char *copy = g_memdup2 (data, length);
+      gsize cut = length;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(SwarmJsonDoc) doc = NULL;
+      guint edits = g_rand_int_range (rand, 1, 4);
+
+      for (guint e = 0; e < edits; e++)
+        copy[g_rand_int_range (rand, 0, length)] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+      if (g_rand_boolean (rand))
+        cut = g_rand_int_range (rand, 0, length + 1);
+
+      doc = swarm_json_doc_parse (copy, cut, SWARM_JSON_MAX_DEPTH, &error);
+      g_assert_true ((doc == NULL) != (error == NULL));
+      if (doc != NULL)
+        accepted++;
+      else
+        refused++;
+    }
+
+  /* Both outcomes happened: the mutations reached the reader's paths. */
+  g_test_message ("%u accepted, %u refused", accepted, refused);
+  g_assert_cmpuint (accepted, >, 100);
+  g_assert_cmpuint (refused, >, 100);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -524,6 +563,7 @@ main (int   argc,
   g_test_add_func ("/swarm/json/reader/rejects", test_reader_rejects);
   g_test_add_func ("/swarm/json/reader/depth", test_reader_depth);
   g_test_add_func ("/swarm/json/reader/times", test_reader_times);
+  g_test_add_func ("/swarm/json/reader/mutations", test_reader_mutations);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {

@@ -254,6 +254,80 @@ test_search_and_filter (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
 }
 
+/* A first list of many agents: the view gets only the rows the window can
+ * show until they are painted, then all of them; the sort, the filter and
+ * the visible model cover every agent from the start. */
+typedef struct
+{
+  Fixture *f;
+  guint    shown;     /* rows the view had when the store took the list */
+  guint    visible;   /* agents in the visible model then */
+  gboolean newest_first_shown;
+} FillSeen;
+
+static void
+on_fill_items_changed_cb (GListModel *store,
+                          guint       position,
+                          guint       removed,
+                          guint       added,
+                          FillSeen   *seen)
+{
+  SwarmAgentTable *table = WINDOW_CHILD (seen->f, "agent_table");
+  GListModel *shown = G_LIST_MODEL (gtk_column_view_get_model (swarm_agent_table_get_column_view (table)));
+  GListModel *visible = swarm_agent_table_get_visible_model (table);
+  g_autoptr(GObject) first_shown = NULL;
+  g_autoptr(GObject) first_visible = NULL;
+
+  if (added < 100 || seen->visible > 0)
+    return;
+
+  seen->shown = g_list_model_get_n_items (shown);
+  seen->visible = g_list_model_get_n_items (visible);
+  first_shown = g_list_model_get_item (shown, 0);
+  first_visible = g_list_model_get_item (visible, 0);
+  seen->newest_first_shown = first_shown != NULL && first_shown == first_visible;
+}
+
+static gboolean
+all_rows_shown (gpointer data)
+{
+  Fixture *f = data;
+  SwarmAgentTable *table = WINDOW_CHILD (f, "agent_table");
+
+  return g_list_model_get_n_items (G_LIST_MODEL (gtk_column_view_get_model (swarm_agent_table_get_column_view (table)))) ==
+         swarm_fake_backend_get_n_agents (f->backend);
+}
+
+static void
+test_first_fill (Fixture       *f,
+                 gconstpointer  data)
+{
+  FillSeen seen = { f, 0, 0, FALSE };
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("fill-%03u", i);
+
+      add_agent (f, id, id, SWARM_AGENT_STATUS_COMPLETED, i, 0, 1000 - i);
+    }
+
+  f->window = swarm_window_new (GTK_APPLICATION (f->app), swarm_fake_backend_get_url (f->backend));
+  g_signal_connect_after (swarm_window_get_store (f->window), "items-changed",
+                          G_CALLBACK (on_fill_items_changed_cb), &seen);
+  gtk_window_present (GTK_WINDOW (f->window));
+  g_assert_true (swarm_test_wait_until (store_has_n, f, 5000));
+
+  g_test_message ("rows in the view while filling: %u of %u", seen.shown, seen.visible);
+  g_assert_cmpuint (seen.visible, ==, 403);
+  g_assert_cmpuint (seen.shown, >=, 16);
+  g_assert_cmpuint (seen.shown, <, 100);
+  g_assert_true (seen.newest_first_shown);
+
+  /* After the frame, every row. */
+  g_assert_true (swarm_test_wait_until (all_rows_shown, f, 5000));
+  g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 3)), ==, "fill-399");
+}
+
 /* Deploying ------------------------------------------------------------------- */
 
 static SwarmDeployDialog *
@@ -627,6 +701,17 @@ widget_insensitive (gpointer data)
 /* Backend up, then down: the banner says since when the data is, rows,
  * search and details (with the logs kept) still work; what needs the
  * backend is insensitive, with a tooltip that says why. */
+static const char *
+action_tooltip (Fixture    *f,
+                const char *id,
+                const char *action)
+{
+  SwarmAgent *agent = swarm_agent_store_lookup (swarm_window_get_store (f->window), id);
+
+  g_assert_nonnull (agent);
+  return swarm_agent_table_get_action_tooltip (WINDOW_CHILD (f, "agent_table"), agent, action);
+}
+
 static void
 test_backend_down (Fixture       *f,
                    gconstpointer  data)
@@ -667,9 +752,12 @@ test_backend_down (Fixture       *f,
                     ==, 1);
   gtk_editable_set_text (GTK_EDITABLE (WINDOW_CHILD (f, "search_entry")), "");
 
-  /* Deploying needs the backend. */
+  /* Deploying needs the backend, and so do the rows' actions. */
   g_assert_true (swarm_test_wait_until (widget_insensitive, deploy, 2000));
   g_assert_cmpstr (gtk_widget_get_tooltip_text (deploy), ==, "Not available offline");
+  g_assert_cmpstr (action_tooltip (f, "a-run", "win.terminate-agent"), ==, "Not available offline");
+  g_assert_cmpstr (action_tooltip (f, "a-run", "win.destroy-agent"), ==, "Not available offline");
+  g_assert_cmpstr (action_tooltip (f, "a-run", "win.view-agent"), ==, "View Details");
 
   /* Details open from the history, logs included. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view-agent", "s", "a-run"));
@@ -684,6 +772,9 @@ test_backend_down (Fixture       *f,
   swarm_window_refresh (f->window);
   g_assert_true (swarm_test_wait_until (banner_hidden, f, 5000));
   g_assert_true (gtk_widget_is_sensitive (deploy));
+  g_assert_cmpstr (action_tooltip (f, "a-run", "win.terminate-agent"), ==, "Terminate");
+  g_assert_cmpstr (action_tooltip (f, "b-done", "win.terminate-agent"), ==, "Already ended");
+  g_assert_cmpstr (action_tooltip (f, "b-done", "win.destroy-agent"), ==, "Destroy");
 }
 
 /* Start with no backend: the history of that backend shows at once. */
@@ -1429,6 +1520,7 @@ main (int   argc,
   ADD ("refresh/tick-skipped-while-in-flight", test_tick_skipped_while_in_flight);
   ADD ("state-remembered", test_state_remembered);
 #undef ADD
+  g_test_add ("/swarm/window/first-fill", Fixture, GINT_TO_POINTER (1), set_up, test_first_fill, tear_down);
   g_test_add ("/swarm/window/empty-and-unreachable", Fixture, GINT_TO_POINTER (1),
               set_up, test_empty_and_unreachable, tear_down);
 

@@ -649,13 +649,22 @@ on_action_clicked_cb (GtkButton *button,
     gtk_widget_activate_action (GTK_WIDGET (button), action, "s", swarm_agent_get_id (agent));
 }
 
-/* What an action button's tooltip says; when the button is insensitive
- * it says why. */
-static const char *
-action_tooltip (SwarmAgentTable *self,
-                SwarmAgent      *agent,
-                const char      *action)
+/**
+ * swarm_agent_table_get_action_tooltip:
+ * @action: the button's action: `win.view-agent`, `win.terminate-agent` or
+ *   `win.destroy-agent`
+ *
+ * What the button for @action in @agent's row says when the pointer rests
+ * on it; when the button is insensitive, it says why.
+ */
+const char *
+swarm_agent_table_get_action_tooltip (SwarmAgentTable *self,
+                                      SwarmAgent      *agent,
+                                      const char      *action)
 {
+  g_return_val_if_fail (SWARM_IS_AGENT_TABLE (self), NULL);
+  g_return_val_if_fail (SWARM_IS_AGENT (agent), NULL);
+
   if (g_str_equal (action, "win.view-agent"))
     return _("View Details");
   if (swarm_agent_get_destroyed_at (agent) != NULL)
@@ -684,7 +693,7 @@ on_action_query_tooltip_cb (GtkWidget  *button,
   if (self == NULL || agent == NULL)
     return FALSE;
 
-  gtk_tooltip_set_text (tooltip, action_tooltip (self, agent, user_data));
+  gtk_tooltip_set_text (tooltip, swarm_agent_table_get_action_tooltip (self, agent, user_data));
   return TRUE;
 }
 

@@ -37,6 +37,9 @@ gboolean    swarm_agent_table_get_sort          (SwarmAgentTable      *self,
 void        swarm_agent_table_set_sort          (SwarmAgentTable      *self,
                                                  const char           *column_id,
                                                  gboolean              descending);
+const char *swarm_agent_table_get_action_tooltip (SwarmAgentTable *self,
+                                                  SwarmAgent      *agent,
+                                                  const char      *action);
 void        swarm_agent_table_set_actions_enabled (SwarmAgentTable    *self,
                                                    gboolean            enabled);
 

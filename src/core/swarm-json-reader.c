@@ -488,6 +488,7 @@ parse_object (Parser  *parser,
         return fail (parser, _("expected a member name"));
       if (!parse_string (parser, &member.name))
         return FALSE;
+      member.name_hash = g_str_hash (member.name);
 
       skip_space (parser);
       if (parser->p >= parser->end || *parser->p != ':')
@@ -621,12 +622,20 @@ const SwarmJv *
 swarm_jv_get_member (const SwarmJv *object,
                      const char    *name)
 {
+  guint hash;
+
   if (object == NULL || object->type != SWARM_JV_OBJECT)
     return NULL;
 
+  /* From the end: the last of two equal names wins, as in json-glib. */
+  hash = g_str_hash (name);
   for (guint i = object->n; i > 0; i--)
-    if (strcmp (object->v.members[i - 1].name, name) == 0)
-      return &object->v.members[i - 1].value;
+    {
+      const SwarmJvMember *member = &object->v.members[i - 1];
+
+      if (member->name_hash == hash && strcmp (member->name, name) == 0)
+        return &member->value;
+    }
 
   return NULL;
 }

@@ -40,6 +40,7 @@ struct _SwarmJv
 struct _SwarmJvMember
 {
   const char *name;
+  guint       name_hash;   /* g_str_hash (name): lookups compare it first */
   SwarmJv     value;
 };
 

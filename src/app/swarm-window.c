@@ -533,6 +533,40 @@ on_first_paint_cb (GdkFrameClock *clock,
   swarm_bench_print ("window-painted-ms", swarm_bench_since_start_us () / 1000.0);
 }
 
+/* For the benchmark: how long the main loop stays busy at a stretch in
+ * the two seconds after the first rows, while the rest of them are built
+ * (a 10 ms timer of high priority, and its longest lateness). */
+typedef struct
+{
+  gint64 started_us;
+  gint64 last_us;
+  gint64 longest_us;
+} StallWatch;
+
+static gboolean
+stall_watch_cb (gpointer user_data)
+{
+  StallWatch *watch = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  watch->longest_us = MAX (watch->longest_us, now - watch->last_us);
+  watch->last_us = now;
+  if (now - watch->started_us < 2 * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+
+  swarm_bench_print ("after-first-rows-longest-stall-ms", watch->longest_us / 1000.0);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_stalls (void)
+{
+  StallWatch *watch = g_new0 (StallWatch, 1);
+
+  watch->started_us = watch->last_us = g_get_monotonic_time ();
+  g_timeout_add_full (G_PRIORITY_HIGH, 10, stall_watch_cb, watch, g_free);
+}
+
 static void
 on_first_rows_painted_cb (GdkFrameClock *clock,
                           SwarmWindow   *self)
@@ -543,6 +577,8 @@ on_first_rows_painted_cb (GdkFrameClock *clock,
   swarm_bench_print ("first-rows-main-thread-cpu-ms", swarm_bench_thread_cpu_us () / 1000.0);
   if (swarm_bench_quit_after_first_rows ())
     g_application_quit (g_application_get_default ());
+  else
+    watch_stalls ();
 }
 
 /* Logs of agents that ended while the app ran, one request at a time. */

@@ -430,6 +430,13 @@ test_reader_rejects (void)
     g_assert_null (doc);
     g_assert_nonnull (strstr (error->message, "line 3, column 7"));
   }
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SwarmJsonDoc) doc = parse_exact ("[1e", &error);
+
+    g_assert_null (doc);
+    g_assert_nonnull (strstr (error->message, "line 1, column 4"));
+  }
 }
 
 static void
@@ -467,10 +474,12 @@ test_reader_times (void)
     "2026-11-26T08:00:00Z", "2026-11-26T08:00:00.5Z", "2026-11-26T08:00:05.123456Z",
     "2026-11-26T23:59:59.999999Z", "2024-02-29T12:00:00.000001Z", "1970-01-01T00:00:00Z",
     "2026-11-26T08:00:00.1234567Z", "2026-11-26T09:00:00+01:00", "2026-11-26T08:00:00",
+    "2026-11-26T08:00:05.4999999999999999Z", "2026-11-26T08:00:00.12345699999999999Z",
   };
   static const char * const bad_times[] = {
     "2026-02-31T08:00:00Z", "2026-11-26T24:00:01Z", "2026-11-26T08:00", "yesterday",
-    "2026-11-26T08:00:00.Z",
+    "2026-11-26T08:00:00.Z", "2026-11-26T08:00:59.9999999999999999Z",
+    "2026-11-26T08:00:00.12345678901234567890Z",
   };
   g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
 
@@ -517,17 +526,20 @@ test_reader_mutations (void)
 
   for (guint i = 0; i < 20000; i++)
     {
-      g_autofree char *copy = g_memdup2 (data, length);
+      g_autofree char *mutated = g_memdup2 (data, length);
+      g_autofree char *copy = NULL;
       gsize cut = length;
       g_autoptr(GError) error = NULL;
       g_autoptr(SwarmJsonDoc) doc = NULL;
       guint edits = g_rand_int_range (rand, 1, 4);
 
       for (guint e = 0; e < edits; e++)
-        copy[g_rand_int_range (rand, 0, length)] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
+        mutated[g_rand_int_range (rand, 0, length)] = alphabet[g_rand_int_range (rand, 0, sizeof alphabet - 1)];
       if (g_rand_boolean (rand))
-        cut = g_rand_int_range (rand, 0, length + 1);
+        cut = g_rand_int_range (rand, 1, length + 1);
 
+      /* Exactly the bytes parsed, so that ASan sees a read past the end. */
+      copy = g_memdup2 (mutated, cut);
       doc = swarm_json_doc_parse (copy, cut, SWARM_JSON_MAX_DEPTH, &error);
       g_assert_true ((doc == NULL) != (error == NULL));
       if (doc != NULL)
@@ -540,6 +552,51 @@ test_reader_mutations (void)
   g_test_message ("%u accepted, %u refused", accepted, refused);
   g_assert_cmpuint (accepted, >, 100);
   g_assert_cmpuint (refused, >, 100);
+}
+
+/* 2^63 is not a gint64, though (double) G_MAXINT64 rounds to it. */
+static void
+test_int_range_edge (void)
+{
+  static const char * const bodies[] = {
+    "{\"t\":9223372036854775807.0}", "{\"t\":1e19}", "{\"t\":-9.3e18}",
+  };
+  gint64 value = 7;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = json_from_string (bodies[i], &error);
+
+      g_assert_no_error (error);
+      g_assert_false (swarm_json_get_int (json_node_get_object (node), "t", TRUE,
+                                          G_MININT64, G_MAXINT64, &value, &error));
+      g_assert_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_OUT_OF_RANGE);
+      g_assert_cmpint (value, ==, 7);
+    }
+
+  /* The edges themselves are fine. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = json_from_string ("{\"t\":-9223372036854775808}", &error);
+
+    g_assert_true (swarm_json_get_int (json_node_get_object (node), "t", TRUE,
+                                       G_MININT64, G_MAXINT64, &value, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (value, ==, G_MININT64);
+  }
+
+  /* Through the agent reader too. */
+  {
+    const char *json = "{\"id\":\"a\",\"name\":\"a\",\"agent_type\":\"coder\",\"status\":\"running\","
+                       "\"created_at\":\"2026-11-26T08:00:00Z\",\"tokens_used\":9223372036854775808}";
+    g_autoptr(GBytes) bytes = g_bytes_new_static (json, strlen (json));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(SwarmAgent) agent = swarm_json_parse_agent (bytes, &error);
+
+    g_assert_null (agent);
+    g_assert_error (error, SWARM_JSON_ERROR, SWARM_JSON_ERROR_OUT_OF_RANGE);
+  }
 }
 
 int
@@ -564,6 +621,7 @@ main (int   argc,
   g_test_add_func ("/swarm/json/reader/depth", test_reader_depth);
   g_test_add_func ("/swarm/json/reader/times", test_reader_times);
   g_test_add_func ("/swarm/json/reader/mutations", test_reader_mutations);
+  g_test_add_func ("/swarm/json/int-range-edge", test_int_range_edge);
 
   for (guint i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {

@@ -190,7 +190,14 @@ parse_string (Parser      *parser,
 
   /* Escapes only shorten the text, so its length in the input is enough. */
   while (c < parser->end && *c != '"')
-    c += *c == '\\' ? 2 : 1;
+    {
+      if (*c == '\\' && parser->end - c < 2)
+        {
+          c = parser->end;
+          break;
+        }
+      c += *c == '\\' ? 2 : 1;
+    }
   if (c >= parser->end)
     {
       parser->p = parser->end;
@@ -289,14 +296,20 @@ parse_number (Parser  *parser,
     while (c < parser->end && g_ascii_isdigit (*c))
       c++;
   else
-    return fail (parser, _("a number has no digits"));
+    {
+      parser->p = c;
+      return fail (parser, _("a number has no digits"));
+    }
 
   if (c < parser->end && *c == '.')
     {
       integral = FALSE;
       c++;
       if (c >= parser->end || !g_ascii_isdigit (*c))
-        return fail (parser, _("a number has no digits after the point"));
+        {
+          parser->p = c;
+          return fail (parser, _("a number has no digits after the point"));
+        }
       while (c < parser->end && g_ascii_isdigit (*c))
         c++;
     }
@@ -308,7 +321,10 @@ parse_number (Parser  *parser,
       if (c < parser->end && (*c == '+' || *c == '-'))
         c++;
       if (c >= parser->end || !g_ascii_isdigit (*c))
-        return fail (parser, _("a number has no digits in its exponent"));
+        {
+          parser->p = c;
+          return fail (parser, _("a number has no digits in its exponent"));
+        }
       while (c < parser->end && g_ascii_isdigit (*c))
         c++;
     }

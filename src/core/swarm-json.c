@@ -301,7 +301,8 @@ read_int (const SwarmJv  *value,
       /* 1500.0 is a whole number; 1e300 is out of range below. */
       if (!isfinite (d) || d != floor (d))
         goto wrong_type;
-      if (d < (double) G_MININT64 || d > (double) G_MAXINT64)
+      /* (double) G_MAXINT64 rounds up to 2^63, which no gint64 holds. */
+      if (d < -0x1p63 || d >= 0x1p63)
         goto out_of_range;
       whole = (gint64) d;
     }
@@ -517,12 +518,16 @@ parse_utc_time (const char *text)
   if (year < 1 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0)
     return NULL;
 
+  /* Up to six digits, as GLib reads them; more (which GLib rounds) go to
+   * GLib. */
   if (*c == '.')
     {
       int scale = 100000;
 
       for (c++; g_ascii_isdigit (*c); c++)
         {
+          if (scale == 0)
+            return NULL;
           micro += (*c - '0') * scale;
           scale /= 10;
         }

@@ -328,6 +328,60 @@ test_first_fill (Fixture       *f,
   g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 3)), ==, "fill-399");
 }
 
+/* The copy button of @agent's row, found in the column view's widgets. */
+static GtkWidget *
+find_copy_button (GtkWidget  *widget,
+                  SwarmAgent *agent)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_widget_has_css_class (widget, "copy-button") &&
+      g_object_get_data (G_OBJECT (gtk_widget_get_parent (widget)), "swarm-agent") == agent)
+    return widget;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_copy_button (c, agent);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+test_copy_sandbox_id (Fixture       *f,
+                      gconstpointer  data)
+{
+  SwarmAgentTable *table = WINDOW_CHILD (f, "agent_table");
+  SwarmAgent *agent = swarm_agent_store_lookup (swarm_window_get_store (f->window), "a-run");
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (f->window));
+  GtkWidget *button;
+  GdkContentProvider *content;
+  g_auto(GValue) value = G_VALUE_INIT;
+  g_autoptr(GError) error = NULL;
+
+  gdk_clipboard_set_text (clipboard, "before");
+  swarm_test_spin_ms (100);
+  button = find_copy_button (GTK_WIDGET (swarm_agent_table_get_column_view (table)), agent);
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (button));
+
+  g_signal_emit_by_name (button, "clicked");
+
+  content = gdk_clipboard_get_content (clipboard);
+  g_assert_nonnull (content);
+  g_value_init (&value, G_TYPE_STRING);
+  g_assert_true (gdk_content_provider_get_value (content, &value, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_value_get_string (&value), ==, "sbx-a-run");
+
+  /* A pending agent has no sandbox yet, and no button to copy one. */
+  button = find_copy_button (GTK_WIDGET (swarm_agent_table_get_column_view (table)),
+                             swarm_agent_store_lookup (swarm_window_get_store (f->window), "c-new"));
+  g_assert_nonnull (button);
+  g_assert_false (gtk_widget_get_visible (button));
+}
+
 /* Deploying ------------------------------------------------------------------- */
 
 static SwarmDeployDialog *
@@ -1537,6 +1591,7 @@ main (int   argc,
   ADD ("update-in-place", test_update_in_place);
   ADD ("sort-after-update", test_sort_after_update);
   ADD ("search-and-filter", test_search_and_filter);
+  ADD ("copy-sandbox-id", test_copy_sandbox_id);
   ADD ("deploy", test_deploy);
   ADD ("deploy/server-error", test_deploy_server_error);
   ADD ("deploy/unreachable", test_deploy_unreachable);

@@ -382,6 +382,92 @@ test_copy_sandbox_id (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (button));
 }
 
+/* Keyboard ------------------------------------------------------------------- */
+
+static gboolean
+has_accel (const char *action,
+           const char *accel)
+{
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (the_app), action);
+
+  return accels != NULL && g_strv_contains ((const char * const *) accels, accel);
+}
+
+/* The column view's own shortcut for @keyval, if any: the action it names. */
+static char *
+column_view_shortcut_action (GtkWidget *view,
+                             guint      keyval)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (view);
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr(GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          GtkShortcutTrigger *trigger = gtk_shortcut_get_trigger (shortcut);
+          GtkShortcutAction *action = gtk_shortcut_get_action (shortcut);
+
+          if (GTK_IS_KEYVAL_TRIGGER (trigger) &&
+              gtk_keyval_trigger_get_keyval (GTK_KEYVAL_TRIGGER (trigger)) == keyval &&
+              GTK_IS_NAMED_ACTION (action))
+            return g_strdup (gtk_named_action_get_action_name (GTK_NAMED_ACTION (action)));
+        }
+    }
+
+  return NULL;
+}
+
+static void
+test_keyboard (Fixture       *f,
+               gconstpointer  data)
+{
+  SwarmAgentTable *table = WINDOW_CHILD (f, "agent_table");
+  GtkWidget *view = GTK_WIDGET (swarm_agent_table_get_column_view (table));
+  GtkSelectionModel *selection = gtk_column_view_get_model (GTK_COLUMN_VIEW (view));
+  g_autofree char *delete_action = column_view_shortcut_action (view, GDK_KEY_Delete);
+  AdwMessageDialog *dialog;
+  g_autofree char *heading = NULL;
+
+  g_assert_true (has_accel ("win.deploy", "<Control>n"));
+  g_assert_true (has_accel ("win.search", "<Control>f"));
+  g_assert_true (has_accel ("win.refresh", "F5"));
+  g_assert_true (has_accel ("win.refresh", "<Control>r"));
+  g_assert_true (has_accel ("app.quit", "<Control>q"));
+  g_assert_true (has_accel ("app.preferences", "<Control>comma"));
+  g_assert_true (has_accel ("window.close", "<Control>w"));
+  g_assert_true (has_accel ("win.show-help-overlay", "<Control>question"));
+  /* Control for the lookups above. */
+  g_assert_false (has_accel ("win.deploy", "<Control>x"));
+
+  /* Delete belongs to the table only, so it never takes the key from a
+   * text field; it destroys the selected agent after a confirmation. */
+  g_assert_cmpstr (delete_action, ==, "win.destroy-selected");
+  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.destroy-selected", NULL));
+  swarm_test_spin_ms (50);
+  g_assert_null (find_toplevel (ADW_TYPE_MESSAGE_DIALOG));   /* nothing selected */
+
+  gtk_selection_model_select_item (selection, 1, TRUE);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.destroy-selected", NULL));
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  g_object_get (dialog, "heading", &heading, NULL);
+  g_assert_cmpstr (heading, ==, "Destroy “finisher”?");
+  adw_message_dialog_response (dialog, "cancel");
+  swarm_test_spin_ms (50);
+  g_assert_nonnull (swarm_fake_backend_lookup (f->backend, "b-done"));
+
+  /* Ctrl+? opens the shortcuts window. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.show-help-overlay", NULL));
+  g_assert_nonnull (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
+}
+
 /* Deploying ------------------------------------------------------------------- */
 
 static SwarmDeployDialog *
@@ -1592,6 +1678,7 @@ main (int   argc,
   ADD ("sort-after-update", test_sort_after_update);
   ADD ("search-and-filter", test_search_and_filter);
   ADD ("copy-sandbox-id", test_copy_sandbox_id);
+  ADD ("keyboard", test_keyboard);
   ADD ("deploy", test_deploy);
   ADD ("deploy/server-error", test_deploy_server_error);
   ADD ("deploy/unreachable", test_deploy_unreachable);

@@ -468,6 +468,36 @@ test_keyboard (Fixture       *f,
   g_assert_nonnull (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
 }
 
+/* The spinner shows only when the wait lasts: not in the first frames,
+ * yes after half a second, and never once the rows are in. */
+static gboolean
+spinner_spinning (gpointer data)
+{
+  Fixture *f = data;
+
+  return gtk_spinner_get_spinning (WINDOW_CHILD (f, "loading_spinner"));
+}
+
+static void
+test_loading_spinner (Fixture       *f,
+                      gconstpointer  data)
+{
+  swarm_fake_backend_set_list_delay_ms (f->backend, 1500);
+  f->window = swarm_window_new (GTK_APPLICATION (f->app), swarm_fake_backend_get_url (f->backend));
+  gtk_window_present (GTK_WINDOW (f->window));
+
+  swarm_test_spin_ms (150);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "loading");
+  g_assert_false (spinner_spinning (f));
+
+  g_assert_true (swarm_test_wait_until (spinner_spinning, f, 1000));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "loading");
+
+  g_assert_true (swarm_test_wait_until (store_has_n, f, 5000));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "agents");
+  g_assert_false (spinner_spinning (f));
+}
+
 /* Deploying ------------------------------------------------------------------- */
 
 static SwarmDeployDialog *
@@ -1700,6 +1730,8 @@ main (int   argc,
   ADD ("state-remembered", test_state_remembered);
 #undef ADD
   g_test_add ("/swarm/window/first-fill", Fixture, GINT_TO_POINTER (1), set_up, test_first_fill, tear_down);
+  g_test_add ("/swarm/window/loading-spinner", Fixture, GINT_TO_POINTER (1), set_up, test_loading_spinner,
+              tear_down);
   g_test_add ("/swarm/window/empty-and-unreachable", Fixture, GINT_TO_POINTER (1),
               set_up, test_empty_and_unreachable, tear_down);
 

@@ -40,6 +40,7 @@ struct _SwarmWindow
   GtkWidget            *deploy_button;
   GtkStack             *main_stack;
   GtkSpinner           *loading_spinner;
+  guint                 spinner_timeout_id;   /* the spinner shows only for a wait that lasts */
   AdwStatusPage        *unreachable_page;
   SwarmMetricCard      *sandboxes_card;
   SwarmMetricCard      *active_card;
@@ -113,6 +114,20 @@ update_cards (SwarmWindow *self)
   swarm_metric_card_set_value (self->cost_card, cost);
 }
 
+/* A spinner only for a wait that lasts: at launch the history's rows come
+ * within a few frames, and a spinner that flashes for them is noise. */
+#define SPINNER_DELAY_MS 400
+
+static gboolean
+show_spinner_cb (gpointer user_data)
+{
+  SwarmWindow *self = user_data;
+
+  self->spinner_timeout_id = 0;
+  gtk_spinner_set_spinning (self->loading_spinner, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 update_view (SwarmWindow *self)
 {
@@ -138,7 +153,15 @@ update_view (SwarmWindow *self)
     page = "empty";
 
   gtk_stack_set_visible_child_name (self->main_stack, page);
-  gtk_spinner_set_spinning (self->loading_spinner, g_str_equal (page, "loading"));
+  if (!g_str_equal (page, "loading"))
+    {
+      g_clear_handle_id (&self->spinner_timeout_id, g_source_remove);
+      gtk_spinner_set_spinning (self->loading_spinner, FALSE);
+    }
+  else if (!gtk_spinner_get_spinning (self->loading_spinner) && self->spinner_timeout_id == 0)
+    {
+      self->spinner_timeout_id = g_timeout_add (SPINNER_DELAY_MS, show_spinner_cb, self);
+    }
   gtk_stack_set_visible_child_name (self->table_stack, n_shown > 0 ? "table" : "no-results");
 }
 
@@ -1577,6 +1600,8 @@ swarm_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), SWARM_TYPE_WINDOW);
 
   g_clear_object (&self->store);
+  /* After the store: update_view() adds no timeout without it. */
+  g_clear_handle_id (&self->spinner_timeout_id, g_source_remove);
   g_clear_object (&self->destroyed);
   g_clear_object (&self->client);
   g_clear_object (&self->settings);

@@ -795,8 +795,8 @@ unbind_actions_cb (GtkSignalListItemFactory *factory,
  * the first frame.  While an empty table takes thousands of agents at once
  * (at launch), the view gets only the rows a screen can show; once those
  * are painted, the rest follow a few at a time, so that no frame waits
- * for all of them: 176 rows at once kept the main loop busy for 320 ms,
- * 16 at a time for 50-90 ms at most. */
+ * for all of them: 176 rows at once kept the main loop busy for 320 ms;
+ * 16 at a time, the longest stall is 30-65 ms. */
 #define FILL_MIN_ROWS 16
 #define FILL_ROW_HEIGHT 32     /* px: no row is lower than this */
 #define FILL_STEP_ROWS 16

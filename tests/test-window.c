@@ -255,14 +255,15 @@ test_search_and_filter (Fixture       *f,
 }
 
 /* A first list of many agents: the view gets only the rows the window can
- * show until they are painted, then all of them; the sort, the filter and
- * the visible model cover every agent from the start. */
+ * show until they are painted, then the others 16 at a time; the sort,
+ * the filter and the visible model cover every agent from the start. */
 typedef struct
 {
   Fixture *f;
-  guint    shown;     /* rows the view had when the store took the list */
-  guint    visible;   /* agents in the visible model then */
-  gboolean newest_first_shown;
+  guint    shown;      /* rows the view had when the store took the list */
+  guint    visible;    /* agents in the visible model then */
+  char    *first;      /* (owned): the first row's agent then */
+  GArray  *steps;      /* (element-type guint): rows each later change added */
 } FillSeen;
 
 static void
@@ -274,18 +275,27 @@ on_fill_items_changed_cb (GListModel *store,
 {
   SwarmAgentTable *table = WINDOW_CHILD (seen->f, "agent_table");
   GListModel *shown = G_LIST_MODEL (gtk_column_view_get_model (swarm_agent_table_get_column_view (table)));
-  GListModel *visible = swarm_agent_table_get_visible_model (table);
-  g_autoptr(GObject) first_shown = NULL;
-  g_autoptr(GObject) first_visible = NULL;
+  g_autoptr(SwarmAgent) first = NULL;
 
   if (added < 100 || seen->visible > 0)
     return;
 
   seen->shown = g_list_model_get_n_items (shown);
-  seen->visible = g_list_model_get_n_items (visible);
-  first_shown = g_list_model_get_item (shown, 0);
-  first_visible = g_list_model_get_item (visible, 0);
-  seen->newest_first_shown = first_shown != NULL && first_shown == first_visible;
+  seen->visible = g_list_model_get_n_items (swarm_agent_table_get_visible_model (table));
+  first = g_list_model_get_item (shown, 0);
+  seen->first = g_strdup (first != NULL ? swarm_agent_get_name (first) : NULL);
+}
+
+static void
+on_fill_rows_added_cb (GListModel *shown,
+                       guint       position,
+                       guint       removed,
+                       guint       added,
+                       FillSeen   *seen)
+{
+  /* Only the growth after the first frame: rows appended at the end. */
+  if (seen->visible > 0 && removed == 0 && position + added == g_list_model_get_n_items (shown))
+    g_array_append_val (seen->steps, added);
 }
 
 static gboolean
@@ -302,7 +312,10 @@ static void
 test_first_fill (Fixture       *f,
                  gconstpointer  data)
 {
-  FillSeen seen = { f, 0, 0, FALSE };
+  FillSeen seen = { f, 0, 0, NULL, g_array_new (FALSE, FALSE, sizeof (guint)) };
+  SwarmAgentTable *table;
+  GListModel *shown;
+  guint steps_of_16 = 0;
 
   for (guint i = 0; i < 400; i++)
     {
@@ -312,8 +325,11 @@ test_first_fill (Fixture       *f,
     }
 
   f->window = swarm_window_new (GTK_APPLICATION (f->app), swarm_fake_backend_get_url (f->backend));
+  table = WINDOW_CHILD (f, "agent_table");
+  shown = G_LIST_MODEL (gtk_column_view_get_model (swarm_agent_table_get_column_view (table)));
   g_signal_connect_after (swarm_window_get_store (f->window), "items-changed",
                           G_CALLBACK (on_fill_items_changed_cb), &seen);
+  g_signal_connect (shown, "items-changed", G_CALLBACK (on_fill_rows_added_cb), &seen);
   gtk_window_present (GTK_WINDOW (f->window));
   g_assert_true (swarm_test_wait_until (store_has_n, f, 5000));
 
@@ -321,11 +337,21 @@ test_first_fill (Fixture       *f,
   g_assert_cmpuint (seen.visible, ==, 403);
   g_assert_cmpuint (seen.shown, >=, 16);
   g_assert_cmpuint (seen.shown, <, 100);
-  g_assert_true (seen.newest_first_shown);
+  g_assert_cmpstr (seen.first, ==, "newcomer");   /* newest first, already sorted */
 
-  /* After the frame, every row. */
+  /* Then the rest, 16 rows a step, the last step taking what is left. */
   g_assert_true (swarm_test_wait_until (all_rows_shown, f, 5000));
+  for (guint i = 0; i < seen.steps->len; i++)
+    steps_of_16 += g_array_index (seen.steps, guint, i) == 16;
+  g_test_message ("%u steps, %u of 16 rows", seen.steps->len, steps_of_16);
+  g_assert_cmpuint (steps_of_16, >=, 5);
+  g_assert_cmpuint (steps_of_16, ==, seen.steps->len - 1);
   g_assert_cmpstr (swarm_agent_get_name (visible_at (f, 3)), ==, "fill-399");
+
+  g_signal_handlers_disconnect_by_data (swarm_window_get_store (f->window), &seen);
+  g_signal_handlers_disconnect_by_data (shown, &seen);
+  g_array_unref (seen.steps);
+  g_free (seen.first);
 }
 
 /* The copy button of @agent's row, found in the column view's widgets. */
@@ -468,34 +494,41 @@ test_keyboard (Fixture       *f,
   g_assert_nonnull (find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW));
 }
 
-/* The spinner shows only when the wait lasts: not in the first frames,
- * yes after half a second, and never once the rows are in. */
+/* The spinner shows only when the wait lasts: not before 400 ms, then
+ * yes, and never once the rows are in.  The spinner is looked at in every
+ * main-loop iteration; a slow machine can only make it look later, so
+ * "not before 400 ms" never fails by accident.  (GTK 4.8 notifies
+ * "spinning" before the value changes, so the notification cannot be
+ * used for this.) */
 static gboolean
 spinner_spinning (gpointer data)
 {
-  Fixture *f = data;
-
-  return gtk_spinner_get_spinning (WINDOW_CHILD (f, "loading_spinner"));
+  return gtk_spinner_get_spinning (data);
 }
 
 static void
 test_loading_spinner (Fixture       *f,
                       gconstpointer  data)
 {
+  GtkSpinner *spinner;
+  gint64 created_us;
+  gint64 seen_ms;
+
   swarm_fake_backend_set_list_delay_ms (f->backend, 1500);
+  created_us = g_get_monotonic_time ();
   f->window = swarm_window_new (GTK_APPLICATION (f->app), swarm_fake_backend_get_url (f->backend));
+  spinner = WINDOW_CHILD (f, "loading_spinner");
   gtk_window_present (GTK_WINDOW (f->window));
 
-  swarm_test_spin_ms (150);
-  g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "loading");
-  g_assert_false (spinner_spinning (f));
-
-  g_assert_true (swarm_test_wait_until (spinner_spinning, f, 1000));
+  g_assert_true (swarm_test_wait_until (spinner_spinning, spinner, 2000));
+  seen_ms = (g_get_monotonic_time () - created_us) / 1000;
+  g_test_message ("spinning, seen after %" G_GINT64_FORMAT " ms", seen_ms);
+  g_assert_cmpint (seen_ms, >=, 400);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "loading");
 
   g_assert_true (swarm_test_wait_until (store_has_n, f, 5000));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (WINDOW_CHILD (f, "main_stack")), ==, "agents");
-  g_assert_false (spinner_spinning (f));
+  g_assert_false (gtk_spinner_get_spinning (spinner));
 }
 
 /* Deploying ------------------------------------------------------------------- */
@@ -871,6 +904,54 @@ widget_insensitive (gpointer data)
 /* Backend up, then down: the banner says since when the data is, rows,
  * search and details (with the logs kept) still work; what needs the
  * backend is insensitive, with a tooltip that says why. */
+/* The Actions cell of @agent's row: View, Terminate, Destroy. */
+static GtkWidget *
+find_actions_box (GtkWidget  *widget,
+                  SwarmAgent *agent)
+{
+  if (GTK_IS_BOX (widget) && g_object_get_data (G_OBJECT (widget), "swarm-table") != NULL &&
+      g_object_get_data (G_OBJECT (widget), "swarm-agent") == agent)
+    return widget;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_actions_box (c, agent);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* What the row's Terminate button tells a screen reader, and whether it
+ * answers a tooltip query. */
+static void
+assert_terminate_button (Fixture    *f,
+                         const char *id,
+                         const char *description)
+{
+  SwarmAgent *agent = swarm_agent_store_lookup (swarm_window_get_store (f->window), id);
+  GtkWidget *box = find_actions_box (GTK_WIDGET (swarm_agent_table_get_column_view (WINDOW_CHILD (f, "agent_table"))),
+                                     agent);
+  GtkWidget *terminate;
+  g_autofree char *wrong = NULL;
+  g_autoptr(GtkTooltip) tooltip = NULL;
+  gboolean shown = FALSE;
+
+  g_assert_nonnull (box);
+  terminate = gtk_widget_get_next_sibling (gtk_widget_get_first_child (box));
+  wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (terminate),
+                                              GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description);
+  if (wrong != NULL)
+    g_error ("%s: %s", id, wrong);
+
+  g_assert_true (gtk_widget_get_has_tooltip (terminate));
+  tooltip = g_object_new (GTK_TYPE_TOOLTIP, NULL);
+  g_signal_emit_by_name (terminate, "query-tooltip", 1, 1, FALSE, tooltip, &shown);
+  g_assert_true (shown);
+}
+
 static const char *
 action_tooltip (Fixture    *f,
                 const char *id,
@@ -928,6 +1009,7 @@ test_backend_down (Fixture       *f,
   g_assert_cmpstr (action_tooltip (f, "a-run", "win.terminate-agent"), ==, "Not available offline");
   g_assert_cmpstr (action_tooltip (f, "a-run", "win.destroy-agent"), ==, "Not available offline");
   g_assert_cmpstr (action_tooltip (f, "a-run", "win.view-agent"), ==, "View Details");
+  assert_terminate_button (f, "a-run", "Not available offline");
 
   /* Details open from the history, logs included. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->window), "win.view-agent", "s", "a-run"));
@@ -945,6 +1027,8 @@ test_backend_down (Fixture       *f,
   g_assert_cmpstr (action_tooltip (f, "a-run", "win.terminate-agent"), ==, "Terminate");
   g_assert_cmpstr (action_tooltip (f, "b-done", "win.terminate-agent"), ==, "Already ended");
   g_assert_cmpstr (action_tooltip (f, "b-done", "win.destroy-agent"), ==, "Destroy");
+  assert_terminate_button (f, "a-run", "Terminate");
+  assert_terminate_button (f, "b-done", "Already ended");
 }
 
 /* Start with no backend: the history of that backend shows at once. */

@@ -1,6 +1,7 @@
 /* swarm-agent-table.c — the agent GtkColumnView with its sort and filter
  *
- * The model chain is store → filter → sort → selection → view.  The store
+ * The model chain is store → filter → sort → slice → selection → view (the
+ * slice limits the rows only while a launch fills the table).  The store
  * updates agents in place, so a refresh costs the visible cells' notify
  * handlers plus, only when the shown order or filter depends on what
  * changed, one gtk_filter_changed() and one gtk_sorter_changed().
@@ -48,7 +49,7 @@ struct _SwarmAgentTable
   GtkSingleSelection  *selection;      /* (owned) */
 
   GdkFrameClock       *fill_clock;     /* (owned) (nullable): filling, until this clock paints */
-  guint                fill_timeout_id;
+  guint                fill_source_id;   /* the fallback timeout, then the step idle */
 
   char                *search;         /* (owned) (nullable): case-folded */
   int                  status_filter;  /* -1: every status */
@@ -664,6 +665,7 @@ swarm_agent_table_get_action_tooltip (SwarmAgentTable *self,
 {
   g_return_val_if_fail (SWARM_IS_AGENT_TABLE (self), NULL);
   g_return_val_if_fail (SWARM_IS_AGENT (agent), NULL);
+  g_return_val_if_fail (action != NULL, NULL);
 
   if (g_str_equal (action, "win.view-agent"))
     return _("View Details");
@@ -742,12 +744,23 @@ update_actions (SwarmAgent *agent,
   gboolean active = swarm_agent_is_active (agent);
   gboolean destroyed = swarm_agent_get_destroyed_at (agent) != NULL;
 
+  /* The description is what the tooltip says, as GTK would set it with
+   * the tooltip: a screen reader hears why a button is insensitive. */
   gtk_accessible_update_property (GTK_ACCESSIBLE (view),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, view_label, -1);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, view_label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  swarm_agent_table_get_action_tooltip (self, agent, "win.view-agent"),
+                                  -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (terminate),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, terminate_label, -1);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, terminate_label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  swarm_agent_table_get_action_tooltip (self, agent, "win.terminate-agent"),
+                                  -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (destroy),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, destroy_label, -1);
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, destroy_label,
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  swarm_agent_table_get_action_tooltip (self, agent, "win.destroy-agent"),
+                                  -1);
 
   gtk_widget_set_sensitive (terminate, active && !destroyed && self->actions_enabled);
   gtk_widget_set_sensitive (destroy, !destroyed && self->actions_enabled);
@@ -814,18 +827,7 @@ stop_fill (SwarmAgentTable *self)
   if (self->fill_clock != NULL)
     g_signal_handlers_disconnect_by_func (self->fill_clock, on_fill_painted_cb, self);
   g_clear_object (&self->fill_clock);
-  g_clear_handle_id (&self->fill_timeout_id, g_source_remove);
-}
-
-static gboolean
-fill_timeout_cb (gpointer user_data)
-{
-  SwarmAgentTable *self = user_data;
-
-  self->fill_timeout_id = 0;
-  stop_fill (self);
-  gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
-  return G_SOURCE_REMOVE;
+  g_clear_handle_id (&self->fill_source_id, g_source_remove);
 }
 
 /* An idle: input and frames, which come first, run between the steps. */
@@ -833,25 +835,43 @@ static gboolean
 fill_step_cb (gpointer user_data)
 {
   SwarmAgentTable *self = user_data;
-  guint rows = gtk_slice_list_model_get_size (self->slice) + FILL_STEP_ROWS;
+  guint size = gtk_slice_list_model_get_size (self->slice);
 
-  if (rows >= FILL_ALL_ROWS)
+  if (size >= FILL_ALL_ROWS - FILL_STEP_ROWS)
     {
-      self->fill_timeout_id = 0;
+      self->fill_source_id = 0;
       gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
       return G_SOURCE_REMOVE;
     }
 
-  gtk_slice_list_model_set_size (self->slice, rows);
+  gtk_slice_list_model_set_size (self->slice, size + FILL_STEP_ROWS);
   return G_SOURCE_CONTINUE;
 }
 
 static void
+start_fill_steps (SwarmAgentTable *self)
+{
+  stop_fill (self);
+  self->fill_source_id = g_idle_add (fill_step_cb, self);
+}
+
+static gboolean
+fill_timeout_cb (gpointer user_data)
+{
+  SwarmAgentTable *self = user_data;
+
+  /* No frame came (a hidden window): the same steps, from now. */
+  self->fill_source_id = 0;
+  start_fill_steps (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The rest of the rows come once the frame is out, not inside it. */
+static void
 on_fill_painted_cb (GdkFrameClock   *clock,
                     SwarmAgentTable *self)
 {
-  stop_fill (self);
-  self->fill_timeout_id = g_idle_add (fill_step_cb, self);
+  start_fill_steps (self);
 }
 
 /**
@@ -873,8 +893,9 @@ swarm_agent_table_begin_fill (SwarmAgentTable *self)
   g_return_if_fail (SWARM_IS_AGENT_TABLE (self));
 
   /* The table itself may be hidden behind the loading page. */
-  if (self->fill_clock != NULL || self->fill_timeout_id != 0 ||
+  if (self->fill_clock != NULL || self->fill_source_id != 0 ||
       root == NULL || !gtk_widget_get_mapped (root) ||
+      self->store == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0 ||
       g_list_model_get_n_items (G_LIST_MODEL (self->sort_model)) > 0)
     return;
 
@@ -886,7 +907,7 @@ swarm_agent_table_begin_fill (SwarmAgentTable *self)
   gtk_slice_list_model_set_size (self->slice, rows);
   self->fill_clock = g_object_ref (clock);
   g_signal_connect (clock, "after-paint", G_CALLBACK (on_fill_painted_cb), self);
-  self->fill_timeout_id = g_timeout_add (FILL_TIMEOUT_MS, fill_timeout_cb, self);
+  self->fill_source_id = g_timeout_add (FILL_TIMEOUT_MS, fill_timeout_cb, self);
 }
 
 /* Widget ---------------------------------------------------------------- */

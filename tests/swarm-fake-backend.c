@@ -346,8 +346,9 @@ handle_list (SwarmFakeBackend  *self,
   gsize length = 0;
   char *data;
 
-  if (self->cache_list && self->list_cache != NULL)
+  if (self->cache_list)
     {
+      swarm_fake_backend_warm_list (self);
       soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
       soup_message_headers_set_content_type (soup_server_message_get_response_headers (msg),
                                              "application/json", NULL);
@@ -356,13 +357,6 @@ handle_list (SwarmFakeBackend  *self,
     }
 
   data = swarm_json_agent_list_to_data (self->agents, &length);
-  if (self->cache_list)
-    {
-      self->list_cache = g_bytes_new_take (data, length);
-      handle_list (self, msg);
-      return;
-    }
-
   respond_json (msg, SOUP_STATUS_OK, data, length);
   g_free (data);
 }

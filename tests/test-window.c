@@ -354,24 +354,40 @@ test_first_fill (Fixture       *f,
   g_free (seen.first);
 }
 
-/* The copy button of @agent's row, found in the column view's widgets. */
+/* The first widget under @widget (itself included) that @match accepts. */
 static GtkWidget *
-find_copy_button (GtkWidget  *widget,
-                  SwarmAgent *agent)
+find_widget (GtkWidget  *widget,
+             gboolean  (*match) (GtkWidget *widget, gpointer data),
+             gpointer    data)
 {
-  if (GTK_IS_BUTTON (widget) && gtk_widget_has_css_class (widget, "copy-button") &&
-      g_object_get_data (G_OBJECT (gtk_widget_get_parent (widget)), "swarm-agent") == agent)
+  if (match (widget, data))
     return widget;
 
   for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
     {
-      GtkWidget *found = find_copy_button (c, agent);
+      GtkWidget *found = find_widget (c, match, data);
 
       if (found != NULL)
         return found;
     }
 
   return NULL;
+}
+
+/* The copy button of @agent's row. */
+static gboolean
+is_copy_button_of (GtkWidget *widget,
+                   gpointer   agent)
+{
+  return GTK_IS_BUTTON (widget) && gtk_widget_has_css_class (widget, "copy-button") &&
+         g_object_get_data (G_OBJECT (gtk_widget_get_parent (widget)), "swarm-agent") == agent;
+}
+
+static GtkWidget *
+find_copy_button (GtkWidget  *view,
+                  SwarmAgent *agent)
+{
+  return find_widget (view, is_copy_button_of, agent);
 }
 
 static void
@@ -905,23 +921,12 @@ widget_insensitive (gpointer data)
  * search and details (with the logs kept) still work; what needs the
  * backend is insensitive, with a tooltip that says why. */
 /* The Actions cell of @agent's row: View, Terminate, Destroy. */
-static GtkWidget *
-find_actions_box (GtkWidget  *widget,
-                  SwarmAgent *agent)
+static gboolean
+is_actions_box_of (GtkWidget *widget,
+                   gpointer   agent)
 {
-  if (GTK_IS_BOX (widget) && g_object_get_data (G_OBJECT (widget), "swarm-table") != NULL &&
-      g_object_get_data (G_OBJECT (widget), "swarm-agent") == agent)
-    return widget;
-
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_actions_box (c, agent);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
+  return GTK_IS_BOX (widget) && g_object_get_data (G_OBJECT (widget), "swarm-table") != NULL &&
+         g_object_get_data (G_OBJECT (widget), "swarm-agent") == agent;
 }
 
 /* What the row's Terminate button tells a screen reader, and whether it
@@ -932,8 +937,8 @@ assert_terminate_button (Fixture    *f,
                          const char *description)
 {
   SwarmAgent *agent = swarm_agent_store_lookup (swarm_window_get_store (f->window), id);
-  GtkWidget *box = find_actions_box (GTK_WIDGET (swarm_agent_table_get_column_view (WINDOW_CHILD (f, "agent_table"))),
-                                     agent);
+  GtkWidget *box = find_widget (GTK_WIDGET (swarm_agent_table_get_column_view (WINDOW_CHILD (f, "agent_table"))),
+                                is_actions_box_of, agent);
   GtkWidget *terminate;
   g_autofree char *wrong = NULL;
   g_autoptr(GtkTooltip) tooltip = NULL;

@@ -20,6 +20,7 @@
 #include <glib/gi18n.h>
 
 #include "swarm-agent-table.h"
+#include "swarm-frame-wait.h"
 
 struct _SwarmAgentTable
 {
@@ -48,8 +49,8 @@ struct _SwarmAgentTable
   GtkSliceListModel   *slice;          /* (owned): every row, but the first only while filling */
   GtkSingleSelection  *selection;      /* (owned) */
 
-  GdkFrameClock       *fill_clock;     /* (owned) (nullable): filling, until this clock paints */
-  guint                fill_source_id;   /* the fallback timeout, then the step idle */
+  SwarmFrameWait      *fill_wait;      /* (nullable): filling, until the first rows are painted */
+  guint                fill_step_id;   /* then the idle that adds the others */
 
   char                *search;         /* (owned) (nullable): case-folded */
   int                  status_filter;  /* -1: every status */
@@ -816,18 +817,11 @@ unbind_actions_cb (GtkSignalListItemFactory *factory,
 #define FILL_ALL_ROWS 208      /* GTK 4.8 builds no more rows than this */
 #define FILL_TIMEOUT_MS 500
 
-static void on_fill_painted_cb (GdkFrameClock   *clock,
-                                SwarmAgentTable *self);
-
 static void
 stop_fill (SwarmAgentTable *self)
 {
-  /* By function, not by id: GDK may have dropped the handlers already
-   * when it disposed of the clock with its surface. */
-  if (self->fill_clock != NULL)
-    g_signal_handlers_disconnect_by_func (self->fill_clock, on_fill_painted_cb, self);
-  g_clear_object (&self->fill_clock);
-  g_clear_handle_id (&self->fill_source_id, g_source_remove);
+  swarm_frame_wait_cancel (&self->fill_wait);
+  g_clear_handle_id (&self->fill_step_id, g_source_remove);
 }
 
 /* An idle: input and frames, which come first, run between the steps. */
@@ -839,7 +833,7 @@ fill_step_cb (gpointer user_data)
 
   if (size >= FILL_ALL_ROWS - FILL_STEP_ROWS)
     {
-      self->fill_source_id = 0;
+      self->fill_step_id = 0;
       gtk_slice_list_model_set_size (self->slice, G_MAXUINT);
       return G_SOURCE_REMOVE;
     }
@@ -848,30 +842,14 @@ fill_step_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The first rows are painted (or no frame came in time, the window being
+ * hidden): the rest come once the frame is out, not inside it. */
 static void
-start_fill_steps (SwarmAgentTable *self)
-{
-  stop_fill (self);
-  self->fill_source_id = g_idle_add (fill_step_cb, self);
-}
-
-static gboolean
-fill_timeout_cb (gpointer user_data)
+fill_first_rows_shown (gpointer user_data)
 {
   SwarmAgentTable *self = user_data;
 
-  /* No frame came (a hidden window): the same steps, from now. */
-  self->fill_source_id = 0;
-  start_fill_steps (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* The rest of the rows come once the frame is out, not inside it. */
-static void
-on_fill_painted_cb (GdkFrameClock   *clock,
-                    SwarmAgentTable *self)
-{
-  start_fill_steps (self);
+  self->fill_step_id = g_idle_add (fill_step_cb, self);
 }
 
 /**
@@ -886,28 +864,22 @@ on_fill_painted_cb (GdkFrameClock   *clock,
 void
 swarm_agent_table_begin_fill (SwarmAgentTable *self)
 {
-  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (self)));
-  GdkFrameClock *clock;
-  guint rows;
+  int height;
 
   g_return_if_fail (SWARM_IS_AGENT_TABLE (self));
 
-  /* The table itself may be hidden behind the loading page. */
-  if (self->fill_clock != NULL || self->fill_source_id != 0 ||
-      root == NULL || !gtk_widget_get_mapped (root) ||
+  if (self->fill_wait != NULL || self->fill_step_id != 0 ||
       self->store == NULL || g_list_model_get_n_items (G_LIST_MODEL (self->store)) > 0 ||
       g_list_model_get_n_items (G_LIST_MODEL (self->sort_model)) > 0)
     return;
 
-  clock = gtk_widget_get_frame_clock (root);
-  if (clock == NULL)
+  /* The window's height: the table may be hidden behind the loading page. */
+  if (!swarm_frame_wait_start (&self->fill_wait, GTK_WIDGET (self), FILL_TIMEOUT_MS,
+                               fill_first_rows_shown, self))
     return;
 
-  rows = MAX (FILL_MIN_ROWS, gtk_widget_get_height (root) / FILL_ROW_HEIGHT + 2);
-  gtk_slice_list_model_set_size (self->slice, rows);
-  self->fill_clock = g_object_ref (clock);
-  g_signal_connect (clock, "after-paint", G_CALLBACK (on_fill_painted_cb), self);
-  self->fill_source_id = g_timeout_add (FILL_TIMEOUT_MS, fill_timeout_cb, self);
+  height = gtk_widget_get_height (GTK_WIDGET (gtk_widget_get_root (GTK_WIDGET (self))));
+  gtk_slice_list_model_set_size (self->slice, MAX (FILL_MIN_ROWS, height / FILL_ROW_HEIGHT + 2));
 }
 
 /* Widget ---------------------------------------------------------------- */

@@ -24,6 +24,7 @@
 #include "swarm-agent-table.h"
 #include "swarm-bench.h"
 #include "swarm-deploy-dialog.h"
+#include "swarm-frame-wait.h"
 #include "swarm-metric-card.h"
 #include "swarm-window.h"
 
@@ -67,8 +68,7 @@ struct _SwarmWindow
   GCancellable         *cancellable;          /* (owned): everything else */
   GCancellable         *backend_cancellable;  /* (owned): what belongs to the current backend */
   guint                 startup_pending;      /* history and token lookups before the first request */
-  GdkFrameClock        *rows_paint_clock;     /* (owned) (nullable): waiting for the history's rows on screen */
-  guint                 rows_paint_timeout_id;
+  SwarmFrameWait       *rows_wait;            /* (nullable): waiting for the history's rows on screen */
   char                 *keyring_error;        /* (owned) (nullable): why no token could be read */
   GHashTable           *details;              /* agent id → SwarmAgentDetails (unowned) */
   gint64                refresh_started_us;
@@ -416,57 +416,10 @@ note_history_rows (SwarmWindow *self)
  * in a worker would compete with that frame for the CPU and for memory. */
 #define ROWS_PAINT_TIMEOUT_MS 500
 
-static void on_history_rows_painted_cb (GdkFrameClock *clock,
-                                        SwarmWindow   *self);
-
 static void
-stop_waiting_for_rows (SwarmWindow *self)
+history_rows_shown (gpointer user_data)
 {
-  /* By function, not by id: GDK may have dropped the handlers already. */
-  if (self->rows_paint_clock != NULL)
-    g_signal_handlers_disconnect_by_func (self->rows_paint_clock, on_history_rows_painted_cb, self);
-  g_clear_object (&self->rows_paint_clock);
-  g_clear_handle_id (&self->rows_paint_timeout_id, g_source_remove);
-}
-
-static void
-history_rows_shown (SwarmWindow *self)
-{
-  stop_waiting_for_rows (self);
-  startup_step_done (self);
-}
-
-static void
-on_history_rows_painted_cb (GdkFrameClock *clock,
-                            SwarmWindow   *self)
-{
-  history_rows_shown (self);
-}
-
-static gboolean
-history_rows_timeout_cb (gpointer user_data)
-{
-  SwarmWindow *self = user_data;
-
-  self->rows_paint_timeout_id = 0;
-  history_rows_shown (self);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-wait_for_rows_painted (SwarmWindow *self)
-{
-  GdkFrameClock *clock = NULL;
-
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  if (clock == NULL)
-    return FALSE;
-
-  self->rows_paint_clock = g_object_ref (clock);
-  g_signal_connect (clock, "after-paint", G_CALLBACK (on_history_rows_painted_cb), self);
-  self->rows_paint_timeout_id = g_timeout_add (ROWS_PAINT_TIMEOUT_MS, history_rows_timeout_cb, self);
-  return TRUE;
+  startup_step_done (user_data);
 }
 
 static void
@@ -494,7 +447,8 @@ history_prepared_cb (GObject      *object,
       swarm_agent_table_store_changed (self->agent_table, &diff);
       note_history_rows (self);
       store_changed (self);
-      if (wait_for_rows_painted (self))
+      if (swarm_frame_wait_start (&self->rows_wait, GTK_WIDGET (self), ROWS_PAINT_TIMEOUT_MS,
+                                  history_rows_shown, self))
         return;
     }
   else
@@ -1582,7 +1536,7 @@ swarm_window_close_request (GtkWindow *window)
   g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_clear_handle_id (&self->spinner_timeout_id, g_source_remove);
   /* Or its timeout would start a request for a closed window. */
-  stop_waiting_for_rows (self);
+  swarm_frame_wait_cancel (&self->rows_wait);
 
   return GTK_WINDOW_CLASS (swarm_window_parent_class)->close_request (window);
 }
@@ -1593,7 +1547,7 @@ swarm_window_dispose (GObject *object)
   SwarmWindow *self = SWARM_WINDOW (object);
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
-  stop_waiting_for_rows (self);
+  swarm_frame_wait_cancel (&self->rows_wait);
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->refresh_cancellable);
   g_cancellable_cancel (self->backend_cancellable);
@@ -1740,7 +1694,7 @@ connect_backend (SwarmWindow *self,
   g_cancellable_cancel (self->backend_cancellable);
   g_clear_object (&self->backend_cancellable);
   self->backend_cancellable = g_cancellable_new ();
-  stop_waiting_for_rows (self);
+  swarm_frame_wait_cancel (&self->rows_wait);
   if (self->refresh_cancellable != NULL)
     {
       g_cancellable_cancel (self->refresh_cancellable);

@@ -99,6 +99,20 @@ swarm_json_doc_free (SwarmJsonDoc *doc)
 
 static gboolean
 fail (Parser     *parser,
+      const char *what);
+
+/* Names the place @at, not where the value began. */
+static gboolean
+fail_at (Parser     *parser,
+         const char *at,
+         const char *what)
+{
+  parser->p = at;
+  return fail (parser, what);
+}
+
+static gboolean
+fail (Parser     *parser,
       const char *what)
 {
   guint line = 1;
@@ -199,10 +213,7 @@ parse_string (Parser      *parser,
       c += *c == '\\' ? 2 : 1;
     }
   if (c >= parser->end)
-    {
-      parser->p = parser->end;
-      return fail (parser, _("a string does not end"));
-    }
+    return fail_at (parser, parser->end, _("a string does not end"));
 
   text = w = doc_alloc (parser->doc, c - begin + 1);
   parser->p = begin;
@@ -296,20 +307,14 @@ parse_number (Parser  *parser,
     while (c < parser->end && g_ascii_isdigit (*c))
       c++;
   else
-    {
-      parser->p = c;
-      return fail (parser, _("a number has no digits"));
-    }
+    return fail_at (parser, c, _("a number has no digits"));
 
   if (c < parser->end && *c == '.')
     {
       integral = FALSE;
       c++;
       if (c >= parser->end || !g_ascii_isdigit (*c))
-        {
-          parser->p = c;
-          return fail (parser, _("a number has no digits after the point"));
-        }
+        return fail_at (parser, c, _("a number has no digits after the point"));
       while (c < parser->end && g_ascii_isdigit (*c))
         c++;
     }
@@ -321,10 +326,7 @@ parse_number (Parser  *parser,
       if (c < parser->end && (*c == '+' || *c == '-'))
         c++;
       if (c >= parser->end || !g_ascii_isdigit (*c))
-        {
-          parser->p = c;
-          return fail (parser, _("a number has no digits in its exponent"));
-        }
+        return fail_at (parser, c, _("a number has no digits in its exponent"));
       while (c < parser->end && g_ascii_isdigit (*c))
         c++;
     }
